@@ -1,0 +1,41 @@
+"""The ``nsatu`` command line. Every command takes ``--json``; heavy modules are imported inside the
+commands so that ``--help`` stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+from nsatu.cli import data_cmds, db_cmds, demo_cmds, serve_cmd
+from nsatu.cli.common import state
+
+app = typer.Typer(
+    name="nsatu",
+    help="nsatu: coordination of multinational security assistance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main_callback(
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        envvar="NSATU_DATABASE_URL",
+        help="SQLAlchemy URL (default: the SQLite file under ./var/).",
+        show_default=False,
+    ),
+) -> None:
+    """Settings come from NSATU_* environment variables; --database-url overrides the URL."""
+    state.database_url = database_url
+
+
+app.add_typer(db_cmds.app, name="db")
+app.add_typer(demo_cmds.app, name="demo")
+serve_cmd.register(app)
+data_cmds.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,36 @@
+"""``nsatu demo``: the demonstration data (real Kiel pledges, synthetic needs)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import typer
+
+from nsatu.cli.common import JsonOpt, print_json, print_table, unit_of_work
+
+app = typer.Typer(help="Demonstration data.", no_args_is_help=True)
+
+
+@app.command("load")
+def load(
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when data is already loaded."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Load real pledge lines (Kiel Ukraine Support Tracker), reference data and SYNTHETIC needs."""
+    from nsatu.demo import service as demo_service
+
+    started = time.perf_counter()
+    with unit_of_work() as session:
+        if if_empty and not demo_service.is_empty(session):
+            if as_json:
+                print_json({"loaded": False, "reason": "database already holds data"})
+            else:
+                typer.echo("Demo data already present; nothing loaded.")
+            return
+        report = demo_service.load_demo(session)
+    counts = dataclasses.asdict(report)
+    if as_json:
+        print_json({"loaded": True, "seconds": round(time.perf_counter() - started, 2), **counts})
+    else:
+        print_table("Demo data loaded", ["what", "rows"], sorted(counts.items()))

@@ -1,0 +1,74 @@
+"""Vocabularies shared by the whole system (pure ``StrEnum`` s, no behaviour)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Releasability(StrEnum):
+    """Who may see a record, from widest to narrowest."""
+
+    PUBLIC = "public"  # may appear in public releases
+    COALITION = "coalition"  # every participating nation
+    NSATU = "nsatu"  # NSATU staff and the originating nation
+    ORIGINATOR = "originator"  # the originating nation only (and auditors)
+
+
+class OrganisationKind(StrEnum):
+    MINISTRY = "ministry"
+    AGENCY = "agency"
+    INDUSTRY = "industry"
+    NGO = "ngo"
+    INTERNATIONAL = "international"
+
+
+class SiteKind(StrEnum):
+    DEPOT = "depot"
+    HUB = "hub"
+    HANDOVER_POINT = "handover_point"
+    TRAINING_CENTRE = "training_centre"
+    HQ = "hq"
+
+
+class TransportMode(StrEnum):
+    ROAD = "road"
+    RAIL = "rail"
+    AIR = "air"
+    SEA = "sea"
+
+
+class OfferChannel(StrEnum):
+    BILATERAL = "bilateral"
+    POOLED_FUND = "pooled_fund"
+    COALITION = "coalition"
+    JOINT_PROCUREMENT = "joint_procurement"
+
+
+class OfferKind(StrEnum):
+    IN_KIND_STOCK = "in_kind_stock"
+    NEW_PROCUREMENT = "new_procurement"
+    CASH_POOLED = "cash_pooled"
+    TRAINING = "training"
+    SERVICE = "service"
+
+
+class ValuationBasis(StrEnum):
+    REPLACEMENT_COST = "replacement_cost"
+    NET_BOOK_VALUE = "net_book_value"
+    CONTRACT_PRICE = "contract_price"
+    PRICE_LIST = "price_list"
+    DONOR_DECLARED = "donor_declared"
+
+
+class AllocationSource(StrEnum):
+    PLAN_RUN = "plan_run"
+    MANUAL = "manual"
+
+
+class TrackingEventKind(StrEnum):
+    DEPARTED = "departed"
+    ARRIVED = "arrived"
+    HANDED_OVER = "handed_over"
+    RECEIVED = "received"
+    DISCREPANCY = "discrepancy"
+    NOTE = "note"

@@ -1,0 +1,286 @@
+"""Every lifecycle of the system as one explicit transition table.
+
+Each table maps an *action* (the verb a user or the system performs, e.g. ``submit``) to the states it
+may be taken from and the state it leads to. Every state change in the application goes through
+:meth:`Lifecycle.apply`, so the tables here are the single source of truth: the API's action endpoints,
+the web buttons and the CLI are all generated from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Generic, TypeVar
+
+from nsatu.errors import IllegalTransitionError
+
+S = TypeVar("S", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class Action(Generic[S]):
+    """One verb of a lifecycle: the states it may start from and the state it leads to."""
+
+    name: str
+    sources: frozenset[S]
+    target: S
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Lifecycle(Generic[S]):
+    """A finite state machine over the states of ``states``.
+
+    Parameters:
+        name: what the lifecycle governs (used in messages).
+        states: the ``StrEnum`` of states.
+        initial: the state a new record starts in.
+        actions: the verbs; no two actions may share a name.
+    """
+
+    name: str
+    states: type[S]
+    initial: S
+    actions: tuple[Action[S], ...]
+    _by_name: Mapping[str, Action[S]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, Action[S]] = {}
+        for action in self.actions:
+            if action.name in by_name:
+                raise ValueError(f"{self.name}: duplicate action {action.name!r}")
+            if action.target in action.sources:
+                raise ValueError(f"{self.name}: action {action.name!r} loops on {action.target}")
+            by_name[action.name] = action
+        object.__setattr__(self, "_by_name", MappingProxyType(by_name))
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    def action(self, name: str) -> Action[S]:
+        """Return the action called ``name``.
+
+        Raises:
+            KeyError: the lifecycle has no such action.
+        """
+        return self._by_name[name]
+
+    def allowed_actions(self, state: S) -> tuple[str, ...]:
+        """Names of the actions that may be taken from ``state``, in table order."""
+        return tuple(a.name for a in self.actions if state in a.sources)
+
+    def next_states(self, state: S) -> tuple[S, ...]:
+        """The states reachable in one step from ``state``, in table order, without repeats."""
+        seen: dict[S, None] = {}
+        for a in self.actions:
+            if state in a.sources:
+                seen.setdefault(a.target)
+        return tuple(seen)
+
+    def is_terminal(self, state: S) -> bool:
+        return not self.allowed_actions(state)
+
+    def apply(self, state: S, action: str) -> S:
+        """Return the state that ``action`` leads to from ``state``.
+
+        Raises:
+            IllegalTransitionError: the action is unknown, or not allowed from ``state``. The error
+                lists the actions and next states that *are* allowed, so the caller can show them.
+        """
+        allowed = self.allowed_actions(state)
+        act = self._by_name.get(action)
+        if act is None or state not in act.sources:
+            nexts = ", ".join(f"{a} → {self._by_name[a].target}" for a in allowed) or "none"
+            reason = "is not an action" if act is None else f"is not allowed from {state}"
+            raise IllegalTransitionError(
+                f"{self.name}: {action!r} {reason}. Allowed from {state}: {nexts}.",
+                state=str(state),
+                action=action,
+                allowed=[str(s) for s in self.next_states(state)],
+            )
+        return act.target
+
+
+def _a(name: str, sources: set[S], target: S, label: str = "") -> Action[S]:
+    return Action(name=name, sources=frozenset(sources), target=target, label=label or name.title())
+
+
+# --- Requirement (need) ------------------------------------------------------------------------
+
+
+class RequirementStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VALIDATED = "validated"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    PARTIALLY_COVERED = "partially_covered"
+    COVERED = "covered"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+_R = RequirementStatus
+REQUIREMENT = Lifecycle(
+    name="requirement",
+    states=RequirementStatus,
+    initial=_R.DRAFT,
+    actions=(
+        _a("submit", {_R.DRAFT}, _R.SUBMITTED),
+        _a("validate", {_R.SUBMITTED}, _R.VALIDATED),
+        _a("approve", {_R.VALIDATED}, _R.APPROVED),
+        _a("publish", {_R.APPROVED}, _R.PUBLISHED),
+        _a("return", {_R.SUBMITTED, _R.VALIDATED}, _R.DRAFT, "Return to draft"),
+        _a("cover_partially", {_R.PUBLISHED, _R.COVERED}, _R.PARTIALLY_COVERED, "Partially covered"),
+        _a("cover", {_R.PUBLISHED, _R.PARTIALLY_COVERED}, _R.COVERED, "Covered"),
+        _a("uncover", {_R.PARTIALLY_COVERED}, _R.PUBLISHED, "Back to published"),
+        _a("close", {_R.COVERED, _R.PARTIALLY_COVERED}, _R.CLOSED),
+        _a("reject", {_R.SUBMITTED, _R.VALIDATED, _R.APPROVED}, _R.REJECTED),
+        _a(
+            "cancel",
+            {_R.DRAFT, _R.SUBMITTED, _R.VALIDATED, _R.APPROVED, _R.PUBLISHED, _R.PARTIALLY_COVERED},
+            _R.CANCELLED,
+        ),
+    ),
+)
+
+
+# --- Offer / pledge line -----------------------------------------------------------------------
+
+
+class OfferStage(StrEnum):
+    ANNOUNCED = "announced"
+    COMMITTED = "committed"
+    ALLOCATED = "allocated"
+    CONTRACTED = "contracted"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
+
+
+_O = OfferStage
+OFFER = Lifecycle(
+    name="offer",
+    states=OfferStage,
+    initial=_O.ANNOUNCED,
+    actions=(
+        _a("commit", {_O.ANNOUNCED}, _O.COMMITTED),
+        _a("allocate", {_O.COMMITTED}, _O.ALLOCATED),
+        _a("contract", {_O.ALLOCATED}, _O.CONTRACTED),
+        # Equipment from stock needs no contract: it ships straight from allocation.
+        _a("ship", {_O.ALLOCATED, _O.CONTRACTED}, _O.SHIPPED),
+        _a("deliver", {_O.SHIPPED}, _O.DELIVERED),
+        _a("withdraw", {_O.ANNOUNCED, _O.COMMITTED, _O.ALLOCATED, _O.CONTRACTED}, _O.WITHDRAWN),
+    ),
+)
+
+# Stages whose value counts as "committed" in reporting (announced is not yet a commitment).
+COMMITTED_STAGES = frozenset({_O.COMMITTED, _O.ALLOCATED, _O.CONTRACTED, _O.SHIPPED, _O.DELIVERED})
+
+
+# --- Allocation ----------------------------------------------------------------------------------
+
+
+class AllocationStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+_A = AllocationStatus
+ALLOCATION = Lifecycle(
+    name="allocation",
+    states=AllocationStatus,
+    initial=_A.PROPOSED,
+    actions=(
+        _a("accept", {_A.PROPOSED}, _A.ACCEPTED),
+        _a("reject", {_A.PROPOSED, _A.ACCEPTED}, _A.REJECTED),
+    ),
+)
+
+
+# --- Consignment (behaviour comes with execution) ------------------------------------------------
+
+
+class ConsignmentStatus(StrEnum):
+    PLANNED = "planned"
+    DISPATCHED = "dispatched"
+    AT_HUB = "at_hub"
+    HANDED_OVER = "handed_over"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+_C = ConsignmentStatus
+CONSIGNMENT = Lifecycle(
+    name="consignment",
+    states=ConsignmentStatus,
+    initial=_C.PLANNED,
+    actions=(
+        _a("dispatch", {_C.PLANNED}, _C.DISPATCHED),
+        _a("arrive_hub", {_C.DISPATCHED}, _C.AT_HUB, "Arrived at hub"),
+        _a("hand_over", {_C.AT_HUB, _C.DISPATCHED}, _C.HANDED_OVER, "Hand over"),
+        _a("receive", {_C.HANDED_OVER}, _C.RECEIVED),
+        _a("cancel", {_C.PLANNED, _C.DISPATCHED, _C.AT_HUB}, _C.CANCELLED),
+    ),
+)
+
+
+# --- Training ------------------------------------------------------------------------------------
+
+
+class TrainingEventStatus(StrEnum):
+    PLANNED = "planned"
+    OPEN = "open"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+_T = TrainingEventStatus
+TRAINING_EVENT = Lifecycle(
+    name="training event",
+    states=TrainingEventStatus,
+    initial=_T.PLANNED,
+    actions=(
+        _a("open", {_T.PLANNED}, _T.OPEN, "Open for seats"),
+        _a("start", {_T.OPEN}, _T.RUNNING),
+        _a("complete", {_T.RUNNING}, _T.COMPLETED),
+        _a("cancel", {_T.PLANNED, _T.OPEN}, _T.CANCELLED),
+    ),
+)
+
+
+class SeatRequestStatus(StrEnum):
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    ATTENDED = "attended"
+    CANCELLED = "cancelled"
+
+
+_Q = SeatRequestStatus
+SEAT_REQUEST = Lifecycle(
+    name="seat request",
+    states=SeatRequestStatus,
+    initial=_Q.REQUESTED,
+    actions=(
+        _a("confirm", {_Q.REQUESTED}, _Q.CONFIRMED),
+        _a("decline", {_Q.REQUESTED}, _Q.DECLINED),
+        _a("attend", {_Q.CONFIRMED}, _Q.ATTENDED, "Mark attended"),
+        _a("cancel", {_Q.REQUESTED, _Q.CONFIRMED}, _Q.CANCELLED),
+    ),
+)
+
+ALL: tuple[Lifecycle[StrEnum], ...] = (
+    REQUIREMENT,  # type: ignore[arg-type]
+    OFFER,  # type: ignore[arg-type]
+    ALLOCATION,  # type: ignore[arg-type]
+    CONSIGNMENT,  # type: ignore[arg-type]
+    TRAINING_EVENT,  # type: ignore[arg-type]
+    SEAT_REQUEST,  # type: ignore[arg-type]
+)

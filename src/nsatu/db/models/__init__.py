@@ -1,0 +1,34 @@
+"""ORM models, one module per aggregate. Importing this package registers every table."""
+
+from nsatu.db.models.allocation import Allocation
+from nsatu.db.models.logistics import Consignment, ConsignmentLeg, ConsignmentLine, TrackingEvent
+from nsatu.db.models.offer import OfferLine
+from nsatu.db.models.reference import (
+    CapabilityArea,
+    ItemType,
+    Nation,
+    NationGdp,
+    Organisation,
+    Site,
+)
+from nsatu.db.models.requirement import Requirement
+from nsatu.db.models.training import Course, SeatRequest, TrainingEvent
+
+__all__ = [
+    "Allocation",
+    "CapabilityArea",
+    "Consignment",
+    "ConsignmentLeg",
+    "ConsignmentLine",
+    "Course",
+    "ItemType",
+    "Nation",
+    "NationGdp",
+    "OfferLine",
+    "Organisation",
+    "Requirement",
+    "SeatRequest",
+    "Site",
+    "TrackingEvent",
+    "TrainingEvent",
+]

@@ -1,0 +1,104 @@
+"""Offer / pledge lines from donor nations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nsatu.core.enums import OfferChannel, OfferKind, Releasability, ValuationBasis
+from nsatu.core.lifecycles import OfferStage
+from nsatu.db.base import Base, Money, Quantity, Rate, Versioned
+from nsatu.db.models.reference import (
+    CapabilityArea,
+    ItemType,
+    Nation,
+    Organisation,
+    Site,
+    enum_col,
+)
+
+
+class OfferLine(Versioned, Base):
+    """One line of a donor's offer: an item and quantity, or an amount of money.
+
+    ``parent_id`` links refinements (pledge → commitment → disbursement, or package → item line) so
+    that reports count each tree once (see :mod:`nsatu.core.pledges`). ``(source, source_ref)`` is
+    unique, so the same published line can never be loaded twice.
+    """
+
+    __tablename__ = "offer_line"
+    __table_args__ = (
+        UniqueConstraint("source", "source_ref", name="uq_offer_line_source_ref"),
+        CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_nonneg"),
+        CheckConstraint("value_amount IS NULL OR value_amount >= 0", name="value_nonneg"),
+        CheckConstraint("eur_rate IS NULL OR eur_rate > 0", name="eur_rate_positive"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        Index("ix_offer_line_donor_stage", "donor_nation_id", "stage"),
+        Index("ix_offer_line_stage_id", "stage", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    donor_nation_id: Mapped[int] = mapped_column(ForeignKey("nation.id"), index=True)
+    donor_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    channel: Mapped[OfferChannel] = mapped_column(
+        enum_col(OfferChannel, "offer_channel"), default=OfferChannel.BILATERAL
+    )
+    kind: Mapped[OfferKind] = mapped_column(enum_col(OfferKind, "offer_kind"), index=True)
+    item_type_id: Mapped[int | None] = mapped_column(ForeignKey("item_type.id"), index=True)
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[Decimal | None] = mapped_column(Quantity)
+    quantity_delivered: Mapped[Decimal | None] = mapped_column(Quantity)
+    announced_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    available_from_on: Mapped[dt.date | None] = mapped_column(Date)
+    origin_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    # Valuation: the amount in the currency it was given in, and how it converts to EUR.
+    currency: Mapped[str | None] = mapped_column(String(3))
+    value_amount: Mapped[Decimal | None] = mapped_column(Money)
+    eur_rate: Mapped[Decimal | None] = mapped_column(Rate)  # units of currency per 1 EUR
+    eur_rate_on: Mapped[dt.date | None] = mapped_column(Date)
+    valuation_basis: Mapped[ValuationBasis | None] = mapped_column(
+        enum_col(ValuationBasis, "valuation_basis")
+    )
+    earmark_capability_area_id: Mapped[int | None] = mapped_column(
+        ForeignKey("capability_area.id")
+    )
+    earmark: Mapped[str | None] = mapped_column(String(300))
+    stage: Mapped[OfferStage] = mapped_column(
+        enum_col(OfferStage, "offer_stage"), default=OfferStage.ANNOUNCED, index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offer_line.id", ondelete="RESTRICT"), index=True
+    )
+    releasability: Mapped[Releasability] = mapped_column(
+        enum_col(Releasability, "releasability"), default=Releasability.COALITION
+    )
+    source: Mapped[str] = mapped_column(String(40), default="manual")
+    source_ref: Mapped[str | None] = mapped_column(String(80))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    donor: Mapped[Nation] = relationship(lazy="raise")
+    donor_organisation: Mapped[Organisation | None] = relationship(lazy="raise")
+    item_type: Mapped[ItemType | None] = relationship(lazy="raise")
+    origin_site: Mapped[Site | None] = relationship(lazy="raise")
+    earmark_capability_area: Mapped[CapabilityArea | None] = relationship(lazy="raise")
+    parent: Mapped[OfferLine | None] = relationship(remote_side=[id], lazy="raise")
+
+    @property
+    def donor_code(self) -> str:
+        return self.donor.code
+
+    @property
+    def donor_name(self) -> str:
+        return self.donor.name

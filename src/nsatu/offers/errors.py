@@ -1,0 +1,5 @@
+from nsatu.errors import NotFound
+
+
+class OfferNotFound(NotFound):
+    code = "offer_not_found"

@@ -1,0 +1,30 @@
+"""Settings from the environment (prefix ``NSATU_``).
+
+Built by the app factory and the CLI callback, never at import time, so tests can set the environment
+first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_VAR_DIR / 'nsatu.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NSATU_", extra="ignore")
+
+    #: Any SQLAlchemy URL. SQLite is the embedded default; PostgreSQL is the production database.
+    database_url: str = default_database_url()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Where npm installed the front-end packages (htmx, pico.css); served under /static/vendor.
+    assets_dir: Path = Path("node_modules")
+    #: Log SQL statements (very verbose).
+    echo_sql: bool = False

@@ -1,0 +1,1 @@
+"""Schema building blocks every domain shares: pages, versions, lifecycle action requests."""

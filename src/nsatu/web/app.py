@@ -1,0 +1,66 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+import nsatu
+from nsatu.db.session import make_engine, make_session_factory
+from nsatu.planning.service import ALLOCATIONS
+from nsatu.reference.service import ENTITIES as REFERENCE_ENTITIES
+from nsatu.settings import Settings
+from nsatu.web import errors
+from nsatu.web.api import needs, offers
+from nsatu.web.crud_routes import entity_router
+from nsatu.web.deps import DbSession
+
+STATIC = Path(__file__).with_name("static")
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api")
+
+    @api.get("/health", tags=["meta"], summary="Liveness and database check")
+    def health(session: DbSession) -> dict[str, Any]:
+        session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": nsatu.__version__}
+
+    api.include_router(needs.router)
+    api.include_router(offers.router)
+    for entity in (*REFERENCE_ENTITIES, ALLOCATIONS):
+        api.include_router(entity_router(entity))
+    return api
+
+
+def create_app(
+    settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """Build the app. Tests pass their own ``session_factory``; otherwise one is made from
+    ``settings.database_url``."""
+    settings = settings or Settings()
+    logging.basicConfig(level=logging.INFO)
+    app = FastAPI(
+        title="nsatu",
+        version=nsatu.__version__,
+        summary="Coordination of multinational security assistance",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    if session_factory is None:
+        session_factory = make_session_factory(make_engine(settings.database_url, echo=settings.echo_sql))
+    app.state.session_factory = session_factory
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(api_router())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if settings.assets_dir.is_dir():
+        app.mount("/vendor", StaticFiles(directory=settings.assets_dir), name="vendor")
+    return app

@@ -1,0 +1,22 @@
+"""Request-scoped dependencies: one database transaction per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from nsatu.db.session import transaction
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work. ``scope="function"`` makes FastAPI run the commit right after
+    the route returns and *before* the response is sent, so a failed commit is an error response,
+    never a success the database does not hold."""
+    with transaction(request.app.state.session_factory) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,91 @@
+"""Shared fixtures.
+
+Database tests run on every backend: SQLite always, PostgreSQL when ``NSATU_TEST_DATABASE_URL`` is set
+(CI sets it and requires it). Each backend is migrated once per run; each test runs inside a
+transaction that is rolled back, and commits made by the code under test become savepoints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from nsatu.db.migrate import upgrade
+from nsatu.db.session import make_engine
+from nsatu.settings import Settings
+from nsatu.web.app import create_app
+
+PG_ENV = "NSATU_TEST_DATABASE_URL"
+IN_CI = bool(os.environ.get("CI"))
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def backend_url(backend: str, tmp_dir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir / 'test.db'}"
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if IN_CI:
+            pytest.fail(f"{PG_ENV} must be set in CI: the PostgreSQL tests are required")
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+    reset_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = backend_url(request.param, tmp_path_factory.mktemp(request.param))
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    if outer.is_active:
+        outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions bound to the test's connection: their commits release savepoints only."""
+    return sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    s = session_factory()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def client(session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
