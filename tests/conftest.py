@@ -1,7 +1,7 @@
 """Shared fixtures.
 
 Database tests run on every backend: SQLite always, PostgreSQL when ``NSATU_TEST_DATABASE_URL`` is set
-(CI sets it and requires it). Each backend is migrated once per run; each test runs inside a
+(CI sets it and requires it), in a schema of its own per run. Each backend is migrated once per run; each test runs inside a
 transaction that is rolled back, and commits made by the code under test become savepoints.
 """
 
@@ -14,22 +14,36 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.db.migrate import upgrade
-from nsatu.db.session import make_engine
+from nsatu.db.session import enable_sqlite_savepoints, make_engine
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
 
 PG_ENV = "NSATU_TEST_DATABASE_URL"
 IN_CI = bool(os.environ.get("CI"))
+PG_SCHEMA = f"nsatu_test_{os.getpid()}"
 
 
-def reset_postgres(url: str) -> None:
+def private_schema(url: str, name: str) -> str:
+    """Create a fresh schema ``name`` and return ``url`` with it as the search path, so that
+    concurrent runs (and the benchmarks) sharing the database never see each other's tables."""
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    engine.dispose()
+    return make_url(url).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def drop_schema(url: str, name: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
     engine.dispose()
 
 
@@ -41,20 +55,23 @@ def backend_url(backend: str, tmp_dir: Path) -> str:
         if IN_CI:
             pytest.fail(f"{PG_ENV} must be set in CI: the PostgreSQL tests are required")
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
-    reset_postgres(url)
-    return url
+    return private_schema(url, PG_SCHEMA)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = backend_url(request.param, tmp_path_factory.mktemp(request.param))
     upgrade(url)
-    return url
+    yield url
+    if request.param == "postgresql":
+        drop_schema(url, PG_SCHEMA)
 
 
 @pytest.fixture(scope="session")
 def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
+    if eng.dialect.name == "sqlite":
+        enable_sqlite_savepoints(eng)
     yield eng
     eng.dispose()
 

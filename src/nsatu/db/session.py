@@ -56,6 +56,24 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def enable_sqlite_savepoints(engine: Engine) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, open transactions, so SAVEPOINTs nest properly.
+
+    The test suite needs this to wrap each test in a transaction it rolls back. The application
+    keeps the sqlite3 module's default (a transaction opens at the first write), under which a
+    read holds no snapshot and two writers racing on one row queue on the lock instead of failing,
+    so the loser sees the bumped version and gets a clean 409.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
