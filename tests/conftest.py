@@ -35,8 +35,10 @@ def private_schema(url: str, name: str) -> str:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{name}"'))
     engine.dispose()
-    return make_url(url).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
-        hide_password=False
+    return (
+        make_url(url)
+        .update_query_dict({"options": f"-csearch_path={name}"})
+        .render_as_string(hide_password=False)
     )
 
 
@@ -54,12 +56,16 @@ def backend_url(backend: str, tmp_dir: Path) -> str:
     if not url:
         if IN_CI:
             pytest.fail(f"{PG_ENV} must be set in CI: the PostgreSQL tests are required")
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
     return private_schema(url, PG_SCHEMA)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     url = backend_url(request.param, tmp_path_factory.mktemp(request.param))
     upgrade(url)
     yield url

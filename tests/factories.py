@@ -40,7 +40,9 @@ def make_capability_area(session: Session, **kw: Any) -> CapabilityArea:
     return obj
 
 
-def make_item_type(session: Session, *, capability_area: CapabilityArea | None = None, **kw: Any) -> ItemType:
+def make_item_type(
+    session: Session, *, capability_area: CapabilityArea | None = None, **kw: Any
+) -> ItemType:
     n = _n()
     area = capability_area or make_capability_area(session)
     obj = ItemType(
@@ -81,7 +83,9 @@ def make_site(session: Session, *, nation: Nation | None = None, **kw: Any) -> S
     return obj
 
 
-def make_offer(session: Session, *, donor: Nation | None = None, quantity: int = 10, **kw: Any) -> OfferLine:
+def make_offer(
+    session: Session, *, donor: Nation | None = None, quantity: int = 10, **kw: Any
+) -> OfferLine:
     n = _n()
     donor = donor or make_nation(session)
     obj = OfferLine(
@@ -102,7 +106,9 @@ def make_offer(session: Session, *, donor: Nation | None = None, quantity: int =
     return obj
 
 
-def make_requirement(session: Session, *, capability_area: CapabilityArea | None = None, **kw: Any) -> Requirement:
+def make_requirement(
+    session: Session, *, capability_area: CapabilityArea | None = None, **kw: Any
+) -> Requirement:
     n = _n()
     area = capability_area or make_capability_area(session)
     obj = Requirement(

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.db.migrate import upgrade
@@ -26,7 +26,9 @@ from tests.conftest import PG_ENV, drop_schema, private_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def committed_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+def committed_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[sessionmaker[Session]]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'race.db'}"
     else:
@@ -96,17 +98,19 @@ def test_two_updates_from_the_same_version_one_wins_one_gets_409(
 def test_a_failed_commit_leaves_no_partial_state(committed_factory: sessionmaker[Session]) -> None:
     """Two writes in one unit of work; the commit fails; neither is stored."""
     offer_id = _seed(committed_factory)
-    with pytest.raises(RuntimeError), transaction(committed_factory) as s:
-        offer_service.update_offer(s, offer_id, OfferUpdate(version=1, quantity=Decimal(99)))
-        s.add(Nation(code="POL", name="Poland"))
-        s.flush()
 
-        def boom(*_: object) -> None:
-            raise RuntimeError("commit failed")
+    def boom(*_: object) -> None:
+        raise RuntimeError("commit failed")
 
-        from sqlalchemy import event
+    def unit_of_work() -> None:
+        with transaction(committed_factory) as s:
+            offer_service.update_offer(s, offer_id, OfferUpdate(version=1, quantity=Decimal(99)))
+            s.add(Nation(code="POL", name="Poland"))
+            s.flush()
+            event.listen(s, "before_commit", boom)
 
-        event.listen(s, "before_commit", boom)
+    with pytest.raises(RuntimeError, match="commit failed"):
+        unit_of_work()
     with committed_factory() as s:
         assert s.get(OfferLine, offer_id).quantity == Decimal(10)  # type: ignore[union-attr]
         assert s.scalar(select(Nation).where(Nation.code == "POL")) is None

@@ -63,7 +63,9 @@ def test_update_keeps_cross_field_rules(session: Session) -> None:
         )
     assert info.value.field == "quantity_delivered"
     with pytest.raises(InvalidInput) as info:
-        offer_service.update_offer(session, line.id, OfferUpdate(version=1, value_amount=Decimal(9)))
+        offer_service.update_offer(
+            session, line.id, OfferUpdate(version=1, value_amount=Decimal(9))
+        )
     assert info.value.field == "currency"
 
 
@@ -93,7 +95,9 @@ def test_list_filters_sorts_and_pages(session: Session) -> None:
     for i in range(7):
         make_offer(session, donor=a, quantity=i + 1)
     make_offer(session, donor=b)
-    page = offer_service.list_offers(session, OfferFilter(donor=a.code, size=3, page=2, sort="-quantity"))
+    page = offer_service.list_offers(
+        session, OfferFilter(donor=a.code, size=3, page=2, sort="-quantity")
+    )
     assert page.total == 7
     assert [o.quantity for o in page.items] == [Decimal(4), Decimal(3), Decimal(2)]
     assert page.pages == 3

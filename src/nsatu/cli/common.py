@@ -52,7 +52,10 @@ def unit_of_work() -> Iterator[Session]:
         with transaction(make_session_factory(engine)) as session:
             yield session
     except NsatuError as exc:
-        fail(exc.detail, code=EXIT_USER_ERROR if isinstance(exc, InvalidInput | NotFound) else EXIT_FAILURE)
+        fail(
+            exc.detail,
+            code=EXIT_USER_ERROR if isinstance(exc, InvalidInput | NotFound) else EXIT_FAILURE,
+        )
     finally:
         engine.dispose()
 

@@ -14,7 +14,9 @@ app = typer.Typer(help="Demonstration data.", no_args_is_help=True)
 
 @app.command("load")
 def load(
-    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when data is already loaded."),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Do nothing when data is already loaded."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Load real pledge lines (Kiel Ukraine Support Tracker), reference data and SYNTHETIC needs."""

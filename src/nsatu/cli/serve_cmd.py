@@ -24,4 +24,6 @@ def register(app: typer.Typer) -> None:
         # path, and the app reads the same NSATU_* settings from the environment.
         os.environ["NSATU_DATABASE_URL"] = s.database_url
         typer.echo(f"nsatu is serving at http://{host}:{port}  (API docs: /api/docs)")
-        uvicorn.run("nsatu.web.app:create_app", factory=True, host=host, port=port, log_level="info")
+        uvicorn.run(
+            "nsatu.web.app:create_app", factory=True, host=host, port=port, log_level="info"
+        )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from nsatu.errors import IllegalTransitionError
 
@@ -135,7 +135,9 @@ REQUIREMENT = Lifecycle(
         _a("approve", {_R.VALIDATED}, _R.APPROVED),
         _a("publish", {_R.APPROVED}, _R.PUBLISHED),
         _a("return", {_R.SUBMITTED, _R.VALIDATED}, _R.DRAFT, "Return to draft"),
-        _a("cover_partially", {_R.PUBLISHED, _R.COVERED}, _R.PARTIALLY_COVERED, "Partially covered"),
+        _a(
+            "cover_partially", {_R.PUBLISHED, _R.COVERED}, _R.PARTIALLY_COVERED, "Partially covered"
+        ),
         _a("cover", {_R.PUBLISHED, _R.PARTIALLY_COVERED}, _R.COVERED, "Covered"),
         _a("uncover", {_R.PARTIALLY_COVERED}, _R.PUBLISHED, "Back to published"),
         _a("close", {_R.COVERED, _R.PARTIALLY_COVERED}, _R.CLOSED),
@@ -276,11 +278,11 @@ SEAT_REQUEST = Lifecycle(
     ),
 )
 
-ALL: tuple[Lifecycle[StrEnum], ...] = (
-    REQUIREMENT,  # type: ignore[arg-type]
-    OFFER,  # type: ignore[arg-type]
-    ALLOCATION,  # type: ignore[arg-type]
-    CONSIGNMENT,  # type: ignore[arg-type]
-    TRAINING_EVENT,  # type: ignore[arg-type]
-    SEAT_REQUEST,  # type: ignore[arg-type]
+ALL: tuple[Lifecycle[Any], ...] = (
+    REQUIREMENT,
+    OFFER,
+    ALLOCATION,
+    CONSIGNMENT,
+    TRAINING_EVENT,
+    SEAT_REQUEST,
 )

@@ -67,5 +67,5 @@ class Versioned:
     )
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 (a declared_attr receives the class)
         return {"version_id_col": cls.version}

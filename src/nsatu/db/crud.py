@@ -14,12 +14,13 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.base import ExecutableOption
+from sqlalchemy.orm.interfaces import ORMOption
 
 from nsatu.core.lifecycles import Lifecycle
 from nsatu.db.base import Base
 from nsatu.db.repository import (
     Page,
+    SortKey,
     apply_changes,
     check_version,
     flush,
@@ -43,19 +44,21 @@ class Resource(Generic[M]):
     #: field name -> model it must point at (checked so the 422 names the field).
     foreign_keys: Mapping[str, type[Base]] = field(default_factory=dict)
     #: sort key -> column.
-    sortable: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
+    sortable: Mapping[str, SortKey] = field(default_factory=dict)
     #: loader options applied to reads and lists (relationships are lazy="raise").
-    load: Sequence[ExecutableOption] = ()
+    load: Sequence[ORMOption] = ()
     lifecycle: Lifecycle[Any] | None = None
     state_attr: str = "status"
 
     @property
     def pk(self) -> ColumnElement[Any]:
-        return self.model.__table__.c.id  # type: ignore[attr-defined,no-any-return]
+        return self.model.__table__.c.id
 
 
 def get(session: Session, res: Resource[M], id_: int) -> M:
-    return get_or_404(session, res.model, id_, error=res.not_found, options=res.load, label=res.label)
+    return get_or_404(
+        session, res.model, id_, error=res.not_found, options=res.load, label=res.label
+    )
 
 
 def check_foreign_keys(session: Session, res: Resource[M], data: Mapping[str, Any]) -> None:

@@ -12,11 +12,14 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql.base import ExecutableOption
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm.interfaces import ORMOption
 
 from nsatu.errors import Conflict, InvalidInput, NotFound, StaleVersion
 
 T = TypeVar("T")
+#: A column or mapped attribute a list may be sorted by.
+SortKey = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 MAX_PAGE_SIZE = 500
 
@@ -39,7 +42,7 @@ def get_or_404(
     id_: int,
     *,
     error: type[NotFound] = NotFound,
-    options: Sequence[ExecutableOption] = (),
+    options: Sequence[ORMOption] = (),
     label: str | None = None,
 ) -> T:
     """Return the row of ``model`` with primary key ``id_`` or raise ``error`` (404)."""
@@ -54,13 +57,15 @@ def require_exists(session: Session, model: type[Any], id_: int | None, *, field
     """422 naming ``field`` when a foreign key points at nothing (checked before the INSERT so the
     client gets a field-level message rather than a constraint name)."""
     if id_ is not None and session.get(model, id_) is None:
-        raise InvalidInput(f"{field}: no {model.__tablename__.replace('_', ' ')} with id {id_}", field=field)
+        raise InvalidInput(
+            f"{field}: no {model.__tablename__.replace('_', ' ')} with id {id_}", field=field
+        )
 
 
 def order_by(
     stmt: Select[Any],
     sort: str | None,
-    allowed: Mapping[str, ColumnElement[Any]],
+    allowed: Mapping[str, SortKey],
     *,
     tiebreak: ColumnElement[Any],
 ) -> Select[Any]:
@@ -71,7 +76,7 @@ def order_by(
     Raises:
         InvalidInput: naming the ``sort`` field when a key is not sortable.
     """
-    keys: list[ColumnElement[Any]] = []
+    keys: list[Any] = []
     for raw in (sort or "").split(","):
         name = raw.strip()
         if not name:

@@ -148,7 +148,7 @@ def median_unit_prices(rows: Iterable[KielRow]) -> dict[str, Decimal]:
     for row in rows:
         if row.item_type is not None and row.unit_price_usd:
             prices.setdefault(row.item_type, []).append(row.unit_price_usd)
-    return {code: _q(median(values), _CENT) for code, values in prices.items()}  # type: ignore[misc]
+    return {code: median(values).quantize(_CENT) for code, values in sorted(prices.items())}
 
 
 # --- Offer-line specifications ---------------------------------------------------------------------

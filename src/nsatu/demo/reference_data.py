@@ -124,6 +124,7 @@ def build_gdp(nations: dict[str, Nation]) -> list[NationGdp]:
     """World Bank GDP (current US$) from 2000 for every demo nation it covers.
 
     Taiwan is not in the World Bank data; it gets the 2021 figure that the Kiel workbook used.
+    The nations must be flushed already (rows refer to them by id).
     """
     rows: list[NationGdp] = []
     covered: set[str] = set()
@@ -133,7 +134,7 @@ def build_gdp(nations: dict[str, Nation]) -> list[NationGdp]:
             covered.add(code)
             rows.append(
                 NationGdp(
-                    nation=nations[code],
+                    nation_id=nations[code].id,
                     year=year,
                     gdp_usd=_cents(Decimal(r["Value"])),
                     source=GDP_SOURCE,
@@ -145,7 +146,10 @@ def build_gdp(nations: dict[str, Nation]) -> list[NationGdp]:
             bn = Decimal(kiel_gdp[name]["GDP (2021) [US$ billion]"])
             rows.append(
                 NationGdp(
-                    nation=nations[code], year=2021, gdp_usd=_cents(bn * 10**9), source=KIEL_GDP_SOURCE
+                    nation_id=nations[code].id,
+                    year=2021,
+                    gdp_usd=_cents(bn * 10**9),
+                    source=KIEL_GDP_SOURCE,
                 )
             )
     return rows
@@ -158,7 +162,8 @@ def _cents(value: Decimal) -> Decimal:
 def build_organisations(nations: dict[str, Nation]) -> dict[str, Organisation]:
     """A ministry of defence per national donor and Ukraine, and the three EU institutions.
 
-    Keyed by nation code for ministries and by the Kiel donor name for the EU institutions.
+    Keyed by nation code for ministries and by the Kiel donor name for the EU institutions. The
+    nations must be flushed already.
     """
     orgs: dict[str, Organisation] = {}
     for code, nation in nations.items():
@@ -167,11 +172,11 @@ def build_organisations(nations: dict[str, Nation]) -> dict[str, Organisation]:
         orgs[code] = Organisation(
             name=f"Ministry of Defence ({nation.name})",
             kind=OrganisationKind.MINISTRY,
-            nation=nation,
+            nation_id=nation.id,
         )
     for kiel_name, org_name in EU_ORGANISATIONS.items():
         orgs[kiel_name] = Organisation(
-            name=org_name, kind=OrganisationKind.INTERNATIONAL, nation=nations[EU_CODE]
+            name=org_name, kind=OrganisationKind.INTERNATIONAL, nation_id=nations[EU_CODE].id
         )
     return orgs
 
@@ -249,6 +254,8 @@ def _coordinates() -> dict[str, tuple[Decimal, Decimal]]:
 def build_sites(nations: dict[str, Nation]) -> dict[str, Site]:
     """Every site of :data:`SITES`, keyed by code, with coordinates looked up in the packaged data.
 
+    The nations must be flushed already.
+
     Raises:
         KeyError: a site's coordinate key is missing from the packaged data.
     """
@@ -260,7 +267,7 @@ def build_sites(nations: dict[str, Nation]) -> dict[str, Site]:
             code=d.code,
             name=d.name,
             kind=d.kind,
-            nation=nations[d.nation],
+            nation_id=nations[d.nation].id,
             latitude=lat.quantize(Decimal("0.000001")),
             longitude=lon.quantize(Decimal("0.000001")),
             unlocode=d.unlocode,

@@ -17,7 +17,9 @@ ApprovedQty = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=3)]
 Priority = Annotated[int, Field(ge=1, le=3, description="1 = most urgent")]
 Rank = Annotated[int, Field(ge=1, le=100_000)]
 Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
-Reference = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+Reference = Annotated[
+    str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+]
 
 
 def check_quantities(requested: Decimal | None, approved: Decimal | None) -> None:

@@ -16,7 +16,9 @@ Qty = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=3)]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=2)]
 EurRate = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=8)]
 Description = Annotated[str, Field(min_length=1, max_length=300)]
-Reference = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+Reference = Annotated[
+    str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+]
 
 MONEY_KINDS = frozenset({OfferKind.CASH_POOLED})
 
@@ -139,8 +141,12 @@ class OfferRead(ReadSchema):
 
 
 class OfferFilter(PageParams):
-    q: str | None = Field(default=None, max_length=100, description="description or reference contains")
-    donor: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$", description="donor ISO alpha-3")
+    q: str | None = Field(
+        default=None, max_length=100, description="description or reference contains"
+    )
+    donor: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{3}$", description="donor ISO alpha-3"
+    )
     donor_nation_id: Id | None = None
     stage: OfferStage | None = None
     kind: OfferKind | None = None

@@ -48,7 +48,9 @@ RESOURCE = crud.Resource(
 )
 
 
-def _check_parent(session: Session, line_id: int | None, donor_id: int, parent_id: int | None) -> None:
+def _check_parent(
+    session: Session, line_id: int | None, donor_id: int, parent_id: int | None
+) -> None:
     """A parent must belong to the same donor, and the links must stay a forest."""
     if parent_id is None:
         return
@@ -69,7 +71,9 @@ def _check_parent(session: Session, line_id: int | None, donor_id: int, parent_i
         parents[node] = up
         node = up
     if find_cycle(parents) is not None:
-        raise InvalidInput("parent_id: this link would make the line its own ancestor", field="parent_id")
+        raise InvalidInput(
+            "parent_id: this link would make the line its own ancestor", field="parent_id"
+        )
 
 
 def _check_organisation(session: Session, donor_id: int, org_id: int | None) -> None:
@@ -95,7 +99,7 @@ def create_offer(session: Session, data: OfferCreate) -> OfferLine:
 
 def update_offer(session: Session, offer_id: int, data: OfferUpdate) -> OfferLine:
     def validate(obj: OfferLine, changes: Any) -> None:
-        merged = {c: getattr(obj, c) for c in OfferLine.__table__.columns.keys()} | dict(changes)
+        merged = {c.key: getattr(obj, c.key) for c in OfferLine.__table__.columns} | dict(changes)
         try:
             check_offer_fields(merged)
         except ValueError as exc:
@@ -117,7 +121,9 @@ def get_offer(session: Session, offer_id: int) -> OfferLine:
 def offer_where(f: OfferFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if f.q:
-        where.append(or_(*contains(OfferLine.description, f.q), *contains(OfferLine.reference, f.q)))
+        where.append(
+            or_(*contains(OfferLine.description, f.q), *contains(OfferLine.reference, f.q))
+        )
     if f.donor:
         where.append(OfferLine.donor.has(Nation.code == f.donor.upper()))
     if f.announced_from:

@@ -23,7 +23,9 @@ ALLOCATABLE_OFFER = frozenset({OfferStage.ANNOUNCED, OfferStage.COMMITTED, Offer
 LIVE = (AllocationStatus.PROPOSED, AllocationStatus.ACCEPTED)
 
 
-def allocated_quantity(session: Session, offer_line_id: int, *, excluding: int | None = None) -> Decimal:
+def allocated_quantity(
+    session: Session, offer_line_id: int, *, excluding: int | None = None
+) -> Decimal:
     stmt = select(func.coalesce(func.sum(Allocation.quantity), 0)).where(
         Allocation.offer_line_id == offer_line_id, Allocation.status.in_(LIVE)
     )
@@ -44,18 +46,23 @@ def _check(session: Session, offer_id: int, req_id: int, qty: Decimal, own_id: i
     if offer is None:
         raise InvalidInput(f"offer_line_id: no offer with id {offer_id}", field="offer_line_id")
     if need is None:
-        raise InvalidInput(f"requirement_id: no requirement with id {req_id}", field="requirement_id")
+        raise InvalidInput(
+            f"requirement_id: no requirement with id {req_id}", field="requirement_id"
+        )
     if offer.stage not in ALLOCATABLE_OFFER:
         raise Conflict(f"offer {offer.reference} is {offer.stage} and cannot be allocated")
     if need.status not in OPEN_NEED:
         allowed = ", ".join(sorted(OPEN_NEED))
         raise Conflict(f"requirement {need.reference} is {need.status}; allocate only to {allowed}")
-    if need.item_type_id is not None and offer.item_type_id is not None:
-        if _family(session, need.item_type_id) != _family(session, offer.item_type_id):
-            raise InvalidInput(
-                "offer_line_id: the offered item is not in the need's substitution family",
-                field="offer_line_id",
-            )
+    if (
+        need.item_type_id is not None
+        and offer.item_type_id is not None
+        and _family(session, need.item_type_id) != _family(session, offer.item_type_id)
+    ):
+        raise InvalidInput(
+            "offer_line_id: the offered item is not in the need's substitution family",
+            field="offer_line_id",
+        )
     if offer.quantity is not None:
         left = offer.quantity - allocated_quantity(session, offer_id, excluding=own_id)
         if qty > left:
@@ -81,17 +88,23 @@ ALLOCATIONS = Entity(
         label="allocation",
         not_found=errors.AllocationNotFound,
         foreign_keys={"offer_line_id": OfferLine, "requirement_id": Requirement},
-        sortable={"id": Allocation.id, "quantity": Allocation.quantity, "status": Allocation.status},
+        sortable={
+            "id": Allocation.id,
+            "quantity": Allocation.quantity,
+            "status": Allocation.status,
+        },
         lifecycle=ALLOCATION,
     ),
     create_schema=s.AllocationCreate,
     update_schema=s.AllocationUpdate,
     read_schema=s.AllocationRead,
     filter_schema=s.AllocationFilter,
-    where=lambda f: eq(Allocation.offer_line_id, f.offer_line_id)
-    + eq(Allocation.requirement_id, f.requirement_id)
-    + eq(Allocation.status, f.status)
-    + eq(Allocation.source, f.source),
+    where=lambda f: (
+        eq(Allocation.offer_line_id, f.offer_line_id)
+        + eq(Allocation.requirement_id, f.requirement_id)
+        + eq(Allocation.status, f.status)
+        + eq(Allocation.source, f.source)
+    ),
     before_create=_before_create,
     before_update=_before_update,
 )

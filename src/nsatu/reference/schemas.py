@@ -205,7 +205,9 @@ class ItemTypeFields(Schema):
     category: Text200
     capability_area_id: Id
     unit_of_measure: Annotated[str, Field(min_length=1, max_length=32)] = "each"
-    weight_kg_per_unit: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)] | None = None
+    weight_kg_per_unit: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)] | None = (
+        None
+    )
     lift_units_per_unit: Positive = Decimal(1)
     reference_unit_value: NonNegativeMoney | None = None
     reference_value_currency: Currency | None = None
@@ -227,7 +229,9 @@ class ItemTypeUpdate(UpdateSchema):
     category: Text200 | None = None
     capability_area_id: Id | None = None
     unit_of_measure: Annotated[str, Field(min_length=1, max_length=32)] | None = None
-    weight_kg_per_unit: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)] | None = None
+    weight_kg_per_unit: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)] | None = (
+        None
+    )
     lift_units_per_unit: Positive | None = None
     reference_unit_value: NonNegativeMoney | None = None
     reference_value_currency: Currency | None = None

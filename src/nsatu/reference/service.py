@@ -54,9 +54,11 @@ ORGANISATIONS = Entity(
     update_schema=s.OrganisationUpdate,
     read_schema=s.OrganisationRead,
     filter_schema=s.OrganisationFilter,
-    where=lambda f: contains(Organisation.name, f.q)
-    + eq(Organisation.kind, f.kind)
-    + eq(Organisation.nation_id, f.nation_id),
+    where=lambda f: (
+        contains(Organisation.name, f.q)
+        + eq(Organisation.kind, f.kind)
+        + eq(Organisation.nation_id, f.nation_id)
+    ),
 )
 
 _CAPACITY_FIELDS = (
@@ -116,9 +118,11 @@ CAPABILITY_AREAS = Entity(
     update_schema=s.CapabilityAreaUpdate,
     read_schema=s.CapabilityAreaRead,
     filter_schema=s.CapabilityAreaFilter,
-    where=lambda f: [or_(*contains(CapabilityArea.name, f.q), *contains(CapabilityArea.code, f.q))]
-    if f.q
-    else [],
+    where=lambda f: (
+        [or_(*contains(CapabilityArea.name, f.q), *contains(CapabilityArea.code, f.q))]
+        if f.q
+        else []
+    ),
 )
 
 

@@ -51,7 +51,9 @@ class Entity(Generic[M]):
             if hook is not None:
                 hook(session, obj, ch)
 
-        return crud.update(session, self.resource, id_, changes, version=data.version, validate=validate)
+        return crud.update(
+            session, self.resource, id_, changes, version=data.version, validate=validate
+        )
 
     def get(self, session: Session, id_: int) -> M:
         return crud.get(session, self.resource, id_)

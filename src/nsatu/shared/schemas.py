@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from nsatu.core import identifiers, money
 
@@ -56,7 +63,9 @@ class ActionRequest(Schema):
 class PageParams(Schema):
     page: int = Field(default=1, ge=1)
     size: int = Field(default=50, ge=1, le=500)
-    sort: str | None = Field(default=None, max_length=200, description="field or -field, comma-separated")
+    sort: str | None = Field(
+        default=None, max_length=200, description="field or -field, comma-separated"
+    )
 
 
 class Page(BaseModel, Generic[T]):

@@ -55,7 +55,9 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     if session_factory is None:
-        session_factory = make_session_factory(make_engine(settings.database_url, echo=settings.echo_sql))
+        session_factory = make_session_factory(
+            make_engine(settings.database_url, echo=settings.echo_sql)
+        )
     app.state.session_factory = session_factory
     app.state.settings = settings
     errors.install(app)

@@ -1,5 +1,9 @@
-"""Build the CRUD and lifecycle routes of a registry-style entity from its :class:`Entity`."""
+"""Build the CRUD and lifecycle routes of a registry-style entity from its :class:`Entity`.
 
+No ``from __future__ import annotations`` here: FastAPI must see the schema classes bound in the
+closures as real types, not as strings it cannot resolve."""
+
+# ruff: noqa: N803, N806 (schema classes bound to local names keep their class-style names)
 
 from typing import Annotated, Any
 
@@ -56,7 +60,11 @@ def entity_router(entity: Entity[Any]) -> APIRouter:
             obj = entity.get(session, id)
             state = getattr(obj, entity.resource.state_attr)
             return [
-                {"action": a, "target": lifecycle.action(a).target, "label": lifecycle.action(a).label}
+                {
+                    "action": a,
+                    "target": lifecycle.action(a).target,
+                    "label": lifecycle.action(a).label,
+                }
                 for a in lifecycle.allowed_actions(state)
             ]
 

@@ -71,9 +71,7 @@ class OfferLine(Versioned, Base):
     valuation_basis: Mapped[ValuationBasis | None] = mapped_column(
         enum_col(ValuationBasis, "valuation_basis")
     )
-    earmark_capability_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("capability_area.id")
-    )
+    earmark_capability_area_id: Mapped[int | None] = mapped_column(ForeignKey("capability_area.id"))
     earmark: Mapped[str | None] = mapped_column(String(300))
     stage: Mapped[OfferStage] = mapped_column(
         enum_col(OfferStage, "offer_stage"), default=OfferStage.ANNOUNCED, index=True

@@ -1,0 +1,208 @@
+"""Schemas for consignments, their lines and legs, and tracking events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, ClassVar, Self
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from nsatu.core.enums import TrackingEventKind, TransportMode
+from nsatu.core.lifecycles import ConsignmentStatus
+from nsatu.shared.schemas import PageParams, ReadSchema, Schema, UpdateSchema
+
+#: Ids are PostgreSQL INTEGER; a larger one can match nothing, and binding it would be a DataError.
+MAX_ID = 2_147_483_647
+Ref = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422 rather than a DataError.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Note = Annotated[str, Field(max_length=4000), AfterValidator(_no_nul)]
+Search = Annotated[str, Field(max_length=100), AfterValidator(_no_nul)]
+Reference = Annotated[
+    str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+]
+Qty = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=3)]
+Seq = Annotated[int, Field(ge=1, le=1000, description="position of the leg in the route")]
+
+_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # Converting an extreme offset time to UTC can leave datetime's range; refuse it here as a 422
+    # rather than let the column type overflow while binding.
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("is outside the supported range") from None
+
+
+def _not_ancient(value: dt.datetime) -> dt.datetime:
+    if value < _EARLIEST:
+        raise ValueError("must be in the year 2000 or later")
+    return value
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+EventTime = Annotated[AwareDatetime, AfterValidator(_utc), AfterValidator(_not_ancient)]
+
+
+class _NoNulls(Schema):
+    """Updates are partial, but a field whose column is required may not be set to ``null``."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _not_null(self) -> Self:
+        for name in sorted(self.not_null & self.model_fields_set):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: may not be null")
+        return self
+
+
+# --- Consignment -------------------------------------------------------------------------------
+
+
+class ConsignmentCreate(Schema):
+    reference: Reference | None = Field(default=None, description="generated when omitted")
+    origin_site_id: Ref
+    destination_site_id: Ref
+    planned_departure_on: dt.date | None = None
+    notes: Note | None = None
+
+
+class ConsignmentUpdate(UpdateSchema, _NoNulls):
+    not_null = frozenset({"reference", "origin_site_id", "destination_site_id"})
+
+    reference: Reference | None = None
+    origin_site_id: Ref | None = None
+    destination_site_id: Ref | None = None
+    planned_departure_on: dt.date | None = None
+    notes: Note | None = None
+
+
+class ConsignmentRead(ReadSchema):
+    reference: str
+    origin_site_id: int
+    destination_site_id: int
+    planned_departure_on: dt.date | None
+    status: ConsignmentStatus
+    notes: str | None
+
+
+class ConsignmentFilter(PageParams):
+    q: Search | None = Field(default=None, description="reference contains")
+    status: ConsignmentStatus | None = None
+    site_id: Ref | None = Field(default=None, description="origin or destination")
+    origin_site_id: Ref | None = None
+    destination_site_id: Ref | None = None
+    departs_from: dt.date | None = None
+    departs_to: dt.date | None = None
+
+
+# --- Consignment line --------------------------------------------------------------------------
+
+
+class ConsignmentLineCreate(Schema):
+    consignment_id: Ref
+    offer_line_id: Ref
+    quantity: Qty
+
+
+class ConsignmentLineUpdate(UpdateSchema, _NoNulls):
+    not_null = frozenset({"quantity"})
+
+    quantity: Qty | None = None
+
+
+class ConsignmentLineRead(ReadSchema):
+    consignment_id: int
+    offer_line_id: int
+    quantity: Decimal
+
+
+class ConsignmentLineFilter(PageParams):
+    consignment_id: Ref | None = None
+    offer_line_id: Ref | None = None
+
+
+# --- Consignment leg ---------------------------------------------------------------------------
+
+
+class ConsignmentLegCreate(Schema):
+    consignment_id: Ref
+    seq: Seq | None = Field(default=None, description="appended after the last leg when omitted")
+    from_site_id: Ref
+    to_site_id: Ref
+    mode: TransportMode
+    planned_departure_on: dt.date | None = None
+    planned_arrival_on: dt.date | None = None
+
+
+class ConsignmentLegUpdate(UpdateSchema, _NoNulls):
+    not_null = frozenset({"seq", "from_site_id", "to_site_id", "mode"})
+
+    seq: Seq | None = None
+    from_site_id: Ref | None = None
+    to_site_id: Ref | None = None
+    mode: TransportMode | None = None
+    planned_departure_on: dt.date | None = None
+    planned_arrival_on: dt.date | None = None
+
+
+class ConsignmentLegRead(ReadSchema):
+    consignment_id: int
+    seq: int
+    from_site_id: int
+    to_site_id: int
+    mode: TransportMode
+    planned_departure_on: dt.date | None
+    planned_arrival_on: dt.date | None
+
+
+class ConsignmentLegFilter(PageParams):
+    consignment_id: Ref | None = None
+    site_id: Ref | None = Field(default=None, description="from or to")
+    mode: TransportMode | None = None
+
+
+# --- Tracking event (append-only) --------------------------------------------------------------
+
+
+class TrackingEventCreate(Schema):
+    consignment_id: Ref
+    leg_id: Ref | None = None
+    site_id: Ref | None = None
+    kind: TrackingEventKind
+    occurred_at: EventTime | None = Field(default=None, description="now when omitted")
+    note: Note | None = None
+
+
+class TrackingEventRead(BaseModel):
+    """Not a ``ReadSchema``: an append-only event has no version and no edit times."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    consignment_id: int
+    leg_id: int | None
+    site_id: int | None
+    kind: TrackingEventKind
+    occurred_at: dt.datetime
+    note: str | None
+
+
+class TrackingEventFilter(PageParams):
+    consignment_id: Ref | None = None
+    leg_id: Ref | None = None
+    site_id: Ref | None = None
+    kind: TrackingEventKind | None = None
+    occurred_from: UtcTime | None = None
+    occurred_to: UtcTime | None = None
