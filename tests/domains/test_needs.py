@@ -81,6 +81,8 @@ def test_lifecycle_to_published_and_refusal_of_illegal_moves(session: Session) -
     for action in ("submit", "validate", "approve", "publish"):
         need = need_service.act_on_requirement(session, need.id, action)
     assert need.status is RequirementStatus.PUBLISHED
+    assert need.quantity_approved == need.quantity_requested  # approval took the whole request
+    assert need.version == 5  # one versioned write per move
     with pytest.raises(IllegalTransitionError) as info:
         need_service.act_on_requirement(session, need.id, "submit")
     assert set(info.value.extra["allowed"]) == {

@@ -111,7 +111,13 @@ def update(
 
 
 def act(
-    session: Session, res: Resource[M], id_: int, action: str, *, version: int | None = None
+    session: Session,
+    res: Resource[M],
+    id_: int,
+    action: str,
+    *,
+    version: int | None = None,
+    effect: Callable[[M, str], None] | None = None,
 ) -> M:
     """Move the row through its lifecycle by ``action``.
 
@@ -125,6 +131,8 @@ def act(
         check_version(obj, version, label=f"{res.label} {id_}")
     current: StrEnum = getattr(obj, res.state_attr)
     setattr(obj, res.state_attr, res.lifecycle.apply(current, action))
+    if effect is not None:
+        effect(obj, action)  # changes that go with the move, in the same versioned write
     flush(session, f"{res.label} {id_}")
     return reload(session, res, obj)
 

@@ -106,5 +106,13 @@ def iter_requirements(session: Session, f: RequirementFilter) -> Sequence[Requir
 def act_on_requirement(
     session: Session, req_id: int, action: str, *, version: int | None = None
 ) -> Requirement:
-    """Move a requirement through its lifecycle (submit, validate, approve, publish, ...)."""
-    return crud.act(session, RESOURCE, req_id, action, version=version)
+    """Move a requirement through its lifecycle (submit, validate, approve, publish, ...).
+
+    Approving a need without an approved quantity approves the whole requested quantity.
+    """
+
+    def effect(need: Requirement, act: str) -> None:
+        if act == "approve" and need.quantity_approved is None:
+            need.quantity_approved = need.quantity_requested
+
+    return crud.act(session, RESOURCE, req_id, action, version=version, effect=effect)

@@ -8,8 +8,11 @@ to the field or above the form.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -138,3 +141,23 @@ def submit(session: Session, call: Callable[[], T]) -> T | Failure:
         failure = Failure(409, message=exc.detail)
     session.rollback()
     return failure
+
+
+def display_value(value: object) -> str:
+    """A stored value as the string an input shows (``Decimal('10.000')`` → ``10``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def values_of(obj: object, fields: Iterable[str]) -> dict[str, str]:
+    """The form values of a stored row, for an edit form."""
+    return {name: display_value(getattr(obj, name)) for name in fields}
