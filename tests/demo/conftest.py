@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,7 @@ from nsatu.db.migrate import upgrade
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from nsatu.demo import service as demo_service
 
-
-@dataclass(frozen=True)
-class LoadedDemo:
-    factory: sessionmaker[Session]
-    report: demo_service.DemoReport
-    seconds: float
+LoadedDemo = tuple[sessionmaker[Session], demo_service.DemoReport, float]
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +48,7 @@ def demo_session(demo_engine: Engine) -> Iterator[Session]:
 def demo_loaded(
     demo_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LoadedDemo]:
-    """A database with the demo loaded and committed once, shared by the read-only tests."""
+    """A database with the demo loaded and committed once: (session factory, report, seconds)."""
     path = tmp_path_factory.mktemp("demo_loaded") / "demo.db"
     shutil.copyfile(demo_template, path)
     engine = make_engine(f"sqlite:///{path}")
@@ -62,13 +56,24 @@ def demo_loaded(
     start = time.perf_counter()
     with transaction(factory) as session:
         report = demo_service.load_demo(session)
-    yield LoadedDemo(factory, report, time.perf_counter() - start)
+    yield factory, report, time.perf_counter() - start
     engine.dispose()
 
 
 @pytest.fixture
+def demo_report(demo_loaded: LoadedDemo) -> demo_service.DemoReport:
+    return demo_loaded[1]
+
+
+@pytest.fixture
+def demo_load_seconds(demo_loaded: LoadedDemo) -> float:
+    return demo_loaded[2]
+
+
+@pytest.fixture
 def demo_read(demo_loaded: LoadedDemo) -> Iterator[Session]:
-    session = demo_loaded.factory()
+    """A session on the shared loaded database (tests only read)."""
+    session = demo_loaded[0]()
     yield session
     session.rollback()
     session.close()

@@ -44,14 +44,18 @@ def test_number_reads_kiel_cells(cell: str, expected: Decimal | None) -> None:
     assert kiel.number(cell) == expected
 
 
-def test_every_row_is_exactly_one_line(rows: list[kiel.KielRow], specs: list[kiel.OfferSpec]) -> None:
+def test_every_row_is_exactly_one_line(
+    rows: list[kiel.KielRow], specs: list[kiel.OfferSpec]
+) -> None:
     covered = Counter(line for s in specs for line in s.rows)
     assert sorted(covered) == list(range(1, len(rows) + 1))
     assert set(covered.values()) == {1}
     assert len({s.reference for s in specs}) == len(specs)
 
 
-def test_packages_get_one_parent_each(rows: list[kiel.KielRow], specs: list[kiel.OfferSpec]) -> None:
+def test_packages_get_one_parent_each(
+    rows: list[kiel.KielRow], specs: list[kiel.OfferSpec]
+) -> None:
     sizes = Counter(r.id for r in rows)
     parents = {s.reference for s in specs if not s.rows}
     assert parents == {pid for pid, n in sizes.items() if n > 1}
@@ -140,7 +144,9 @@ def test_single_line_carries_declared_total(specs: list[kiel.OfferSpec]) -> None
 
 
 def test_children_carry_usd_estimates(specs: list[kiel.OfferSpec]) -> None:
-    pzh = next(s for s in specs if s.parent_reference == "DEM1" and s.description == "Panzerhaubitze 2000")
+    pzh = next(
+        s for s in specs if s.parent_reference == "DEM1" and s.description == "Panzerhaubitze 2000"
+    )
     assert pzh.value is not None
     assert pzh.value.currency == "USD"
     assert pzh.value.basis is ValuationBasis.PRICE_LIST

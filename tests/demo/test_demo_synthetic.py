@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from collections import Counter
@@ -69,7 +70,7 @@ def test_needs_are_flagged_and_well_formed(
         assert n.priority in (1, 2, 3)
         assert n.quantity_requested > 0
         assert n.destination in reference_data.handover_codes()
-        assert n.needed_by_on > n.needed_by_on.replace(day=1)
+        assert n.needed_by_on > dt.date.fromisoformat(f"{n.period}-01")
 
 
 def test_ranks_follow_priority_within_each_period(needs: list[synthetic.NeedSpec]) -> None:

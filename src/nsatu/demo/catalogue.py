@@ -65,9 +65,9 @@ AREAS: tuple[AreaDef, ...] = (
 )  # fmt: skip
 
 
-def _t(code: str, name: str, category: str, area: str, unit: str, lift: str, family: str = "") -> (
-    ItemTypeDef
-):
+def _t(
+    code: str, name: str, category: str, area: str, unit: str, lift: str, family: str = ""
+) -> ItemTypeDef:
     return ItemTypeDef(code, name, category, area, unit, lift, family or code)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
@@ -16,5 +17,5 @@ def data_root() -> Traversable:
 
 def read_csv(folder: str, name: str) -> list[dict[str, str]]:
     """Every row of ``nsatu/data/<folder>/<name>`` as a dict keyed by the header."""
-    with (data_root() / folder / name).open("r", encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    text = (data_root() / folder / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from statistics import median
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from statistics import median
 
 from nsatu.core.enums import OfferChannel, OfferKind, ValuationBasis
 from nsatu.core.lifecycles import OfferStage
@@ -181,7 +181,9 @@ class OfferSpec:
     quantity_delivered: Decimal | None = None
     value: Valuation | None = None
     notes: str | None = None
-    rows: tuple[int, ...] = field(default=())  # the CSV rows this line stands for (none for parents)
+    rows: tuple[int, ...] = field(
+        default=()
+    )  # the CSV rows this line stands for (none for parents)
 
 
 def row_kind(row: KielRow) -> OfferKind:

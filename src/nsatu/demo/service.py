@@ -13,7 +13,6 @@ from nsatu.db.models import (
     CapabilityArea,
     ItemType,
     Nation,
-    NationGdp,
     OfferLine,
     Organisation,
     Requirement,
@@ -50,9 +49,7 @@ def _counts(session: Session) -> dict[str, int]:
 
 def is_empty(session: Session) -> bool:
     """True when the database holds no reference data, offers or needs yet."""
-    return not any(
-        session.scalar(select(model.id).limit(1)) is not None for model in _CHECKED
-    )
+    return not any(session.scalar(select(model.id).limit(1)) is not None for model in _CHECKED)
 
 
 def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoReport:
@@ -92,7 +89,9 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
 
     rows = kiel.read_rows()
     prices = kiel.median_unit_prices(rows)
-    item_types = {t.code: _item_type(t, areas[t.area].id, prices.get(t.code)) for t in catalogue.ITEM_TYPES}
+    item_types = {
+        t.code: _item_type(t, areas[t.area].id, prices.get(t.code)) for t in catalogue.ITEM_TYPES
+    }
     session.add_all(item_types.values())
     session.flush()
 

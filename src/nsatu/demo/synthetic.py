@@ -123,8 +123,8 @@ def _nice(value: float) -> int:
     """Round to two significant digits, at least 1 (lists ask for round numbers)."""
     if value < 1:
         return 1
-    digits = int(math.floor(math.log10(value)))
-    step = 10 ** max(digits - 1, 0)
+    digits = math.floor(math.log10(value))
+    step: int = 10 ** max(digits - 1, 0)
     return max(1, round(value / step) * step)
 
 

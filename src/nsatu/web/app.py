@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import nsatu
 from nsatu.db.session import make_engine, make_session_factory
+from nsatu.logistics.service import ENTITIES as LOGISTICS_ENTITIES
 from nsatu.planning.service import ALLOCATIONS
 from nsatu.reference.service import ENTITIES as REFERENCE_ENTITIES
 from nsatu.settings import Settings
+from nsatu.training.service import ENTITIES as TRAINING_ENTITIES
 from nsatu.web import errors
 from nsatu.web.api import needs, offers
 from nsatu.web.crud_routes import entity_router
@@ -34,7 +36,7 @@ def api_router() -> APIRouter:
 
     api.include_router(needs.router)
     api.include_router(offers.router)
-    for entity in (*REFERENCE_ENTITIES, ALLOCATIONS):
+    for entity in (*REFERENCE_ENTITIES, ALLOCATIONS, *LOGISTICS_ENTITIES, *TRAINING_ENTITIES):
         api.include_router(entity_router(entity))
     return api
 

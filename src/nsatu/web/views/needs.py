@@ -49,16 +49,6 @@ EDIT_FIELDS = (
     "releasability",
 )
 CREATE_FIELDS = ("reference", *EDIT_FIELDS)
-SORTABLE = {
-    "reference": "Reference",
-    "title": "Title",
-    "priority": "Priority",
-    "period": "Period",
-    "needed_by_on": "Needed by",
-    "quantity_requested": "Quantity",
-    "status": "Status",
-}
-
 
 def _list_context(session: Session, params: dict[str, str]) -> dict[str, Any]:
     f, errors = parse_filter(RequirementFilter, params, size=PAGE_SIZE)
@@ -70,7 +60,6 @@ def _list_context(session: Session, params: dict[str, str]) -> dict[str, Any]:
         "area_options": choices.options(areas),
         "area_names": choices.names(areas),
         "status_options": choices.enum_options(RequirementStatus),
-        "sortable": SORTABLE,
     }
 
 

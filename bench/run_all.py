@@ -1,0 +1,77 @@
+"""Run every benchmark in ``bench/`` and write ``bench/results.json``.
+
+A benchmark is a module ``bench/<name>.py`` (not starting with ``_``) with a function
+``run() -> dict[str, float | str | bool]``. Its keys are stored as ``<name>.<key>``, next to
+``meta.*`` keys describing the run. ``make bench`` calls this script; every key is documented in
+``docs/performance.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import os
+import platform
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import cast
+
+from _harness import Figures, postgres_url, postgres_version
+from sqlalchemy.engine import make_url
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results.json"
+
+Run = Callable[[], Figures]
+
+
+def benchmarks() -> list[tuple[str, Run]]:
+    """``(name, run)`` for every benchmark module, in name order."""
+    found: list[tuple[str, Run]] = []
+    for path in sorted(BENCH.glob("*.py")):
+        name = path.stem
+        if name.startswith("_") or name == "run_all":
+            continue
+        run = getattr(importlib.import_module(name), "run", None)
+        if callable(run):
+            found.append((name, cast(Run, run)))
+    return found
+
+
+def metadata() -> Figures:
+    pg = postgres_url()
+    return {
+        "meta.date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "meta.cpu_cores": float(os.cpu_count() or 0),
+        "meta.machine": f"{platform.system()} {platform.machine()}",
+        "meta.python": platform.python_version(),
+        "meta.sqlite": sqlite3.sqlite_version,
+        "meta.postgresql": postgres_version(pg) or "unreachable",
+        "meta.postgresql_url": make_url(pg).render_as_string(hide_password=True),
+    }
+
+
+def main() -> int:
+    started = time.perf_counter()
+    results = metadata()
+    for name, run in benchmarks():
+        print(f"=== {name}")
+        t0 = time.perf_counter()
+        results |= {f"{name}.{key}": value for key, value in run().items()}
+        results[f"meta.{name}_runtime_s"] = round(time.perf_counter() - t0, 1)
+    results["meta.runtime_s"] = round(time.perf_counter() - started, 1)
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    print(f"\n=== summary ({RESULTS.relative_to(BENCH.parent)})")
+    width = max(len(k) for k in results)
+    for key in sorted(results):
+        print(f"{key:<{width}}  {results[key]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""``python -m nsatu`` is the ``nsatu`` command."""
+
+from nsatu.cli import main
+
+main()

@@ -1,0 +1,10 @@
+"""The server-rendered pages (Jinja2 + HTMX). They call the same domain services as the JSON API;
+each area has its own module and router."""
+
+from fastapi import APIRouter
+
+from nsatu.web.views import home, nations, needs, offers, sites
+
+router = APIRouter(include_in_schema=False)
+for _module in (home, needs, offers, nations, sites):
+    router.include_router(_module.router)
