@@ -39,16 +39,24 @@ class Timing:
         return ordered[rank - 1]
 
 
-def measure(fn: Callable[[], object], *, warmup: int = 5, repeat: int = 30) -> Timing:
-    """Call ``fn`` ``warmup`` times untimed, then ``repeat`` times timed, one sample per call."""
+def measure_interleaved(
+    calls: dict[str, Callable[[], object]], *, warmup: int = 5, repeat: int = 30
+) -> dict[str, Timing]:
+    """Time every call ``repeat`` times, round-robin, after ``warmup`` untimed rounds.
+
+    Interleaving spreads background load (other processes on a 2-core machine) evenly over the
+    figures, so a ratio compares samples taken under the same conditions.
+    """
     for _ in range(warmup):
-        fn()
-    samples: list[float] = []
+        for fn in calls.values():
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000.0)
-    return Timing(tuple(samples))
+        for name, fn in calls.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append((time.perf_counter() - start) * 1000.0)
+    return {name: Timing(tuple(values)) for name, values in samples.items()}
 
 
 @dataclass(frozen=True)
