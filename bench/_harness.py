@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -40,7 +40,7 @@ class Timing:
 
 
 def measure_interleaved(
-    calls: dict[str, Callable[[], object]], *, warmup: int = 5, repeat: int = 30
+    calls: Mapping[str, Callable[[], object]], *, warmup: int = 5, repeat: int = 30
 ) -> dict[str, Timing]:
     """Time every call ``repeat`` times, round-robin, after ``warmup`` untimed rounds.
 

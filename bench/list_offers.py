@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 import os
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -23,20 +22,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
+
 from _harness import (
     Figures,
     Line,
     Timing,
-    measure,
+    measure_interleaved,
     postgres_unreachable,
     postgres_url,
     print_table,
     scratch_schema,
 )
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert, select, text
-from sqlalchemy.orm import Session, sessionmaker
-
 from nsatu.core.enums import OfferChannel, OfferKind, Releasability
 from nsatu.core.lifecycles import OfferStage
 from nsatu.db.migrate import upgrade
@@ -52,7 +52,7 @@ PAGE_SIZE = 50
 TARGET_MS = 50.0
 SEED = 20220224
 WARMUP = 5
-REPEAT = 30
+REPEAT = 40
 
 # 40 donors. Weights fall off with rank (a few large donors, a long tail), so DEU, second, holds
 # about 8 % of the lines and DEU + committed about 2,000 of them.
@@ -100,7 +100,9 @@ def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _offer_row(rng: random.Random, i: int, donor_ids: Sequence[int], now: dt.datetime) -> dict[str, Any]:
+def _offer_row(
+    rng: random.Random, i: int, donor_ids: Sequence[int], now: dt.datetime
+) -> dict[str, Any]:
     donor = rng.choices(donor_ids, weights=DONOR_WEIGHTS)[0]
     kind = _pick(rng, KINDS)
     cash = kind == OfferKind.CASH_POOLED
@@ -128,7 +130,7 @@ def _offer_row(rng: random.Random, i: int, donor_ids: Sequence[int], now: dt.dat
 def seed(engine: Engine, *, rows: int = ROWS, batch: int = 10_000) -> None:
     """40 donor nations and ``rows`` offer lines, the same on every run (fixed seed).
 
-    A Core ``executemany`` (not the ORM's bulk insert, twice as slow here) still runs every value
+    A Core ``executemany`` (the ORM's bulk insert is about twice as slow) still runs every value
     through the column types, so the rows are stored exactly as the application stores them.
     """
     rng = random.Random(SEED)
@@ -137,15 +139,24 @@ def seed(engine: Engine, *, rows: int = ROWS, batch: int = 10_000) -> None:
         conn.execute(
             insert(Nation),
             [
-                {"code": c, "name": n, "is_donor": True, "version": 1, "created_at": now, "updated_at": now}
+                {
+                    "code": c,
+                    "name": n,
+                    "is_donor": True,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for c, n in DONORS
             ],
         )
-        ids = dict(conn.execute(select(Nation.code, Nation.id)).tuples().all())
+        ids: dict[str, int] = dict(conn.execute(select(Nation.code, Nation.id)).all())
         donor_ids = [ids[c] for c, _ in DONORS]
         for start in range(0, rows, batch):
-            chunk = [_offer_row(rng, i, donor_ids, now) for i in range(start, min(rows, start + batch))]
-            conn.execute(insert(OfferLine.__table__), chunk)
+            chunk = [
+                _offer_row(rng, i, donor_ids, now) for i in range(start, min(rows, start + batch))
+            ]
+            conn.execute(insert(OfferLine), chunk)
 
 
 # --- the cases ------------------------------------------------------------------------------
@@ -153,54 +164,52 @@ def seed(engine: Engine, *, rows: int = ROWS, batch: int = 10_000) -> None:
 
 @dataclass(frozen=True)
 class Case:
-    """One listing, as the service sees it and as hand-written SQL."""
+    """One listing, as the service is asked for it and as hand-written SQL."""
 
-    key: str
+    suffix: str  # of the figure keys: service<suffix>, raw_sql<suffix>
     label: str
     filter: OfferFilter
-    join_for_count: bool
     where: str  # over ``o`` (offer_line) and ``n`` (nation); ``{p}`` is the driver's placeholder
-    params: tuple[Any, ...]
+    params: tuple[Any, ...] = ()
 
     def sql(self, paramstyle: str) -> tuple[str, str]:
+        """The ``COUNT(*)`` and the page, as a careful person would write them by hand."""
         p = "?" if paramstyle == "qmark" else "%s"
-        where = self.where.replace("{p}", p)
+        where = f" WHERE {self.where.replace('{p}', p)}" if self.where else ""
         offset = (self.filter.page - 1) * self.filter.size
+        join = " JOIN nation n ON n.id = o.donor_nation_id"
+        count = f"SELECT count(*) FROM offer_line o{join if 'n.' in where else ''}{where}"
         page = (
-            "SELECT o.*, n.code, n.name FROM offer_line o JOIN nation n ON n.id = o.donor_nation_id"
-            f" WHERE {where} ORDER BY o.announced_on DESC, o.id LIMIT {self.filter.size} OFFSET {offset}"
+            f"SELECT o.*, n.code, n.name FROM offer_line o{join}{where}"
+            f" ORDER BY o.announced_on DESC, o.id LIMIT {self.filter.size} OFFSET {offset}"
         )
-        join = " JOIN nation n ON n.id = o.donor_nation_id" if self.join_for_count else ""
-        count = f"SELECT count(*) FROM offer_line o{join} WHERE {where}"
         return count, page
 
 
 def cases(like: str) -> list[Case]:
-    """``like`` is the case-insensitive LIKE of the backend (SQLite's LIKE already is)."""
+    """The headline case first. ``like``: the backend's case-insensitive LIKE (SQLite's LIKE is)."""
+    sort = "-announced_on"
+    committed = OfferStage.COMMITTED
     return [
         Case(
-            "service",
-            "service: donor=DEU stage=committed p3",
-            OfferFilter(donor="DEU", stage=OfferStage.COMMITTED, page=3, size=PAGE_SIZE, sort="-announced_on"),
-            True,
+            "",
+            "donor=DEU stage=committed p3",
+            OfferFilter(donor="DEU", stage=committed, page=3, size=PAGE_SIZE, sort=sort),
             "n.code = {p} AND o.stage = {p}",
             ("DEU", "committed"),
         ),
         Case(
-            "service_q",
-            "service: stage=committed q=radar p1",
-            OfferFilter(stage=OfferStage.COMMITTED, q="radar", page=1, size=PAGE_SIZE, sort="-announced_on"),
-            False,
+            "_q",
+            "stage=committed q=radar p1",
+            OfferFilter(stage=committed, q="radar", page=1, size=PAGE_SIZE, sort=sort),
             f"(o.description {like} {{p}} OR o.reference {like} {{p}}) AND o.stage = {{p}}",
             ("%radar%", "%radar%", "committed"),
         ),
         Case(
-            "service_deep",
-            "service: no filter, deep page 500",
-            OfferFilter(page=500, size=PAGE_SIZE, sort="-announced_on"),
-            False,
-            "1 = 1",
-            (),
+            "_deep",
+            "no filter, deep page 500",
+            OfferFilter(page=500, size=PAGE_SIZE, sort=sort),
+            "",
         ),
     ]
 
@@ -210,38 +219,46 @@ def cases(like: str) -> list[Case]:
 HTTP_PATH = "/api/offers?donor=DEU&stage=committed&page=3&size=50&sort=-announced_on"
 
 
-def _service_call(factory: sessionmaker[Session], f: OfferFilter) -> Callable[[], list[int]]:
-    """One use case as a request runs it: a fresh session, the service call, close."""
+# Every call returns (total, ids of the page), so the bench can check they all agree.
+Call = Callable[[], tuple[int, list[int]]]
 
-    def call() -> list[int]:
+
+def _service_call(factory: sessionmaker[Session], f: OfferFilter) -> Call:
+    """The use case as a request runs it: a fresh session, the service call, close."""
+
+    def call() -> tuple[int, list[int]]:
         with factory() as session:
-            return [o.id for o in offer_service.list_offers(session, f).items]
+            page = offer_service.list_offers(session, f)
+            return page.total, [o.id for o in page.items]
 
     return call
 
 
-def _raw_call(raw: PoolProxiedConnection, paramstyle: str, case: Case) -> Callable[[], list[int]]:
+def _raw_call(raw: PoolProxiedConnection, paramstyle: str, case: Case) -> Call:
     """The baseline: the count and the page as two hand-written statements on the DB-API."""
     count_sql, page_sql = case.sql(paramstyle)
 
-    def call() -> list[int]:
+    def call() -> tuple[int, list[int]]:
         cur = raw.cursor()
         cur.execute(count_sql, case.params)
-        cur.fetchone()
+        row = cur.fetchone()
+        assert row is not None
+        total = int(row[0])
         cur.execute(page_sql, case.params)
         ids = [row[0] for row in cur.fetchall()]
         cur.close()
         raw.rollback()
-        return ids
+        return total, ids
 
     return call
 
 
-def _http_call(client: TestClient) -> Callable[[], list[int]]:
-    def call() -> list[int]:
+def _http_call(client: TestClient) -> Call:
+    def call() -> tuple[int, list[int]]:
         response = client.get(HTTP_PATH)
         response.raise_for_status()
-        return [item["id"] for item in response.json()["items"]]
+        body = response.json()
+        return body["total"], [item["id"] for item in body["items"]]
 
     return call
 
@@ -253,15 +270,20 @@ def prepare(backend: str, url: str) -> tuple[Engine, float]:
     engine = make_engine(url)
     seed(engine)
     if backend == "postgresql":
-        # Autovacuum gathers statistics within a minute of a bulk load; do it now, as it would.
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        # In production autovacuum vacuums and analyzes a table soon after a bulk load (statistics
+        # for the planner, the visibility map for index-only scans). Do it now, as it would, and
+        # only for our tables: the bench must not lock anything outside its own schema.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE nation, offer_line"))
     return engine, time.perf_counter() - started
 
 
 def measure_backend(backend: str, url: str) -> Figures:
     """Migrate ``url``, seed it, and time every case on it, interleaved."""
     engine, seeded_s = prepare(backend, url)
+    print(
+        f"\nlist_offers on {backend}: migrated and seeded {ROWS:,} offer lines in {seeded_s:.1f} s"
+    )
     factory = make_session_factory(engine)
     all_cases = cases("LIKE" if backend == "sqlite" else "ILIKE")
     raw = engine.raw_connection()
@@ -269,7 +291,7 @@ def measure_backend(backend: str, url: str) -> Figures:
     for name in ("httpx", "httpx2"):  # create_app sets INFO logging; one line per request is noise
         logging.getLogger(name).setLevel(logging.WARNING)
     with TestClient(app) as client:
-        calls: dict[str, Callable[[], list[int]]] = {}
+        calls: dict[str, Call] = {}
         for case in all_cases:
             calls[f"raw_sql{case.suffix}"] = _raw_call(raw, engine.dialect.paramstyle, case)
             calls[f"service{case.suffix}"] = _service_call(factory, case.filter)
@@ -280,30 +302,37 @@ def measure_backend(backend: str, url: str) -> Figures:
     engine.dispose()
 
     lines = [
-        Line("raw SQL: donor=DEU stage=committed p3", timings["raw_sql"]),
-        Line("service: donor=DEU stage=committed p3", timings["service"], timings["raw_sql"], TARGET_MS),
+        Line(f"raw SQL: {all_cases[0].label}", timings["raw_sql"]),
+        Line(f"service: {all_cases[0].label}", timings["service"], timings["raw_sql"], TARGET_MS),
         Line("http: GET /api/offers (same filter)", timings["http"], timings["raw_sql"], TARGET_MS),
     ]
     for case in all_cases[1:]:
         baseline = timings[f"raw_sql{case.suffix}"]
         lines.append(Line(f"raw SQL: {case.label}", baseline))
-        lines.append(Line(f"service: {case.label}", timings[f"service{case.suffix}"], baseline, TARGET_MS))
+        lines.append(
+            Line(f"service: {case.label}", timings[f"service{case.suffix}"], baseline, TARGET_MS)
+        )
     print_table(
-        f"list_offers on {backend}: {ROWS:,} offer lines, pages of {PAGE_SIZE}, "
-        f"median of {REPEAT} interleaved runs",
+        f"list_offers on {backend}: {ROWS:,} offer lines, pages of {PAGE_SIZE}, {REPEAT} runs",
         lines,
+    )
+    print(
+        f"The target applies to the first service and http rows; the other cases are held to the"
+        f" same {TARGET_MS:g} ms\nfor information. Ratios compare medians with the raw SQL row above."
     )
     return _figures(timings, seeded_s)
 
 
-def _check_same_pages(calls: dict[str, Callable[[], list[int]]]) -> None:
-    """Each baseline must return the very page its service call returns, or the ratio lies."""
-    for name in calls:
+def _check_same_pages(calls: dict[str, Call]) -> None:
+    """Each baseline must return the very total and page its service call returns, or the ratio
+    compares different work."""
+    for name, raw_call in calls.items():
         if name.startswith("raw_sql"):
             suffix = name.removeprefix("raw_sql")
-            ids = calls[name]()
+            total, ids = raw_call()
             assert len(ids) == PAGE_SIZE, f"{name}: {len(ids)} rows, not a full page"
-            assert ids == calls[f"service{suffix}"](), f"{name}: raw SQL and service disagree"
+            assert (total, ids) == calls[f"service{suffix}"](), f"{name}: SQL and service disagree"
+            print(f"  service{suffix}: {total:,} matching lines")
     assert calls["http"]() == calls["service"](), "HTTP and service disagree"
 
 
@@ -318,7 +347,9 @@ def _figures(timings: dict[str, Timing], seeded_s: float) -> Figures:
     for suffix in ("_q", "_deep"):
         ratio = timings[f"service{suffix}"].median_ms / timings[f"raw_sql{suffix}"].median_ms
         figures[f"service{suffix}_ratio_vs_raw_sql"] = round(ratio, 2)
-    figures["target_met"] = max(timings["service"].median_ms, timings["http"].median_ms) <= TARGET_MS
+    figures["target_met"] = (
+        max(timings["service"].median_ms, timings["http"].median_ms) <= TARGET_MS
+    )
     return figures
 
 

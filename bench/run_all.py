@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
-from _harness import Figures, postgres_url, postgres_version
 from sqlalchemy.engine import make_url
+
+from _harness import Figures, postgres_url, postgres_version
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results.json"
@@ -58,11 +59,15 @@ def metadata() -> Figures:
 def main() -> int:
     started = time.perf_counter()
     results = metadata()
+    # Figures are wall-clock times: other work on the machine inflates them, so record how busy
+    # it was (1-minute load average; the machine has meta.cpu_cores cores).
+    results["meta.load_average_start"] = round(os.getloadavg()[0], 2)
     for name, run in benchmarks():
         print(f"=== {name}")
         t0 = time.perf_counter()
         results |= {f"{name}.{key}": value for key, value in run().items()}
         results[f"meta.{name}_runtime_s"] = round(time.perf_counter() - t0, 1)
+    results["meta.load_average_end"] = round(os.getloadavg()[0], 2)
     results["meta.runtime_s"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -142,7 +142,8 @@ def parse_cell(kind: CellKind, raw: Any, *, escaped: bool) -> Any:
 def _text(raw: Any, escaped: bool) -> str:
     if isinstance(raw, str):
         text = raw.strip()
-        return unescape_text(text) if escaped else text
+        # The guard may protect a leading tab or CR, which then is stripped like any other space.
+        return unescape_text(text).strip() if escaped else text
     # A code or reference typed as a number in Excel comes back as a number.
     return display(raw)
 
@@ -151,7 +152,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def _decimal(raw: Any) -> Decimal:
-    if isinstance(raw, bool) or isinstance(raw, dt.date | dt.time):
+    if isinstance(raw, bool | dt.date | dt.time):
         raise CellError("expected a number")
     if isinstance(raw, int):
         return Decimal(raw)
@@ -205,8 +206,10 @@ _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 def _period(raw: Any, escaped: bool) -> str:
     # Excel turns a typed "2025-03" into the date 2025-03-01.
-    if isinstance(raw, dt.date) and raw.day == 1 and not (
-        isinstance(raw, dt.datetime) and raw.time() != dt.time()
+    if (
+        isinstance(raw, dt.date)
+        and raw.day == 1
+        and not (isinstance(raw, dt.datetime) and raw.time() != dt.time())
     ):
         return f"{raw.year:04d}-{raw.month:02d}"
     text = _text(raw, escaped)

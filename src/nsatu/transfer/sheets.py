@@ -69,7 +69,9 @@ def read(data: bytes, fmt: Format) -> Sheet:
     """
     sheet = _read_csv(data) if fmt is Format.CSV else _read_xlsx(data)
     if not any(not is_blank(c) for c in sheet.header):
-        raise UnreadableFile("the file has no header row (row 1 must name the columns)", field="file")
+        raise UnreadableFile(
+            "the file has no header row (row 1 must name the columns)", field="file"
+        )
     if len(sheet.rows) > MAX_ROWS:
         raise UnreadableFile(
             f"the file has {len(sheet.rows)} rows; split it into files of at most {MAX_ROWS}",
@@ -90,7 +92,9 @@ def _read_csv(data: bytes) -> Sheet:
     delimiter = max((",", ";", "\t"), key=first_line.count)
     records: list[tuple[Any, ...]] = []
     try:
-        records.extend(tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records.extend(
+            tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        )
     except csv.Error as exc:
         raise UnreadableFile(f"row {len(records) + 1}: {exc}", field="file") from None
     if not records:
@@ -113,7 +117,7 @@ def _read_xlsx(data: bytes) -> Sheet:
             raise UnreadableFile("the workbook has no worksheet", field="file")
         ws = wb.worksheets[0]
         # Some writers store a wrong sheet size; without this, openpyxl would cut rows off.
-        ws.reset_dimensions()  # type: ignore[union-attr]
+        ws.reset_dimensions()
         header: tuple[Any, ...] = ()
         rows: list[tuple[int, tuple[Any, ...]]] = []
         # Read-only worksheets yield empty rows for gaps, so the count is the sheet's row number.
@@ -206,7 +210,8 @@ def _xlsx_value(value: Any) -> Any:
 
 
 def _widths(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[float]:
-    widths = [len(h) + 2 for h in header]
+    # Room for the header text and the filter button next to it.
+    widths = [len(h) + 4 for h in header]
     for row in rows:
         for i, v in enumerate(row):
             widths[i] = max(widths[i], min(len(display(v)) + 2, MAX_COLUMN_WIDTH))

@@ -18,6 +18,7 @@ from nsatu.transfer.schemas import RowError
 from nsatu.transfer.sheets import Sheet, column_letter, display, is_blank
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 #: Called with a phase ("checking", "writing"), rows done and rows in all.
 Progress = Callable[[str, int, int], None]
@@ -72,11 +73,16 @@ def map_header(
         col = by_name.get(name)
         if col is None:
             close = difflib.get_close_matches(name, by_name, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"the columns are {', '.join(by_name)}"
+            hint = (
+                f"did you mean {close[0]!r}?" if close else f"the columns are {', '.join(by_name)}"
+            )
             problems.add(1, display(raw).strip(), raw, f"unknown column; {hint}")
         elif name in seen:
             problems.add(
-                1, name, raw, f"column appears twice (columns {column_letter(seen[name])} and {column_letter(i)})"
+                1,
+                name,
+                raw,
+                f"column appears twice (columns {column_letter(seen[name])} and {column_letter(i)})",
             )
         else:
             index[i] = col
@@ -134,7 +140,9 @@ def parse_rows(
         row = ParsedRow(row=n, cells={})
         for i, raw in enumerate(cells):
             if i not in index and not is_blank(raw):
-                problems.add(n, f"column {column_letter(i)}", raw, "a value in a column without a header")
+                problems.add(
+                    n, f"column {column_letter(i)}", raw, "a value in a column without a header"
+                )
         for i, col in index.items():
             raw = cells[i] if i < len(cells) else None
             row.cells[col.name] = raw
@@ -198,7 +206,7 @@ def build(
         return None
 
 
-def chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+def chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
     """Slices small enough for an ``IN (...)`` list on every backend."""
     for start in range(0, len(values), size):
         yield values[start : start + size]

@@ -22,6 +22,7 @@ from nsatu.web import errors
 from nsatu.web.api import needs, offers
 from nsatu.web.crud_routes import entity_router
 from nsatu.web.deps import DbSession
+from nsatu.web.views import router as views_router
 
 STATIC = Path(__file__).with_name("static")
 
@@ -64,6 +65,7 @@ def create_app(
     app.state.settings = settings
     errors.install(app)
     app.include_router(api_router())
+    app.include_router(views_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.assets_dir.is_dir():
         app.mount("/vendor", StaticFiles(directory=settings.assets_dir), name="vendor")

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nsatu.errors import NsatuError
+from nsatu.web.views.rendering import error_page, wants_html
 
 log = logging.getLogger("nsatu.web")
 
@@ -40,12 +41,16 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(NsatuError)
     async def _nsatu(request: Request, exc: NsatuError) -> Response:
+        if wants_html(request):
+            return error_page(request, exc.status_code, exc.detail)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = validation_errors(exc)
         first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        if wants_html(request):
+            return error_page(request, 422, f"{first['field']}: {first['message']}")
         body = {
             "error": "invalid_input",
             "detail": f"{first['field']}: {first['message']}",
@@ -56,6 +61,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_html(request):
+            return error_page(request, exc.status_code, str(exc.detail))
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code)
 
@@ -63,6 +70,8 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         request_id = uuid.uuid4().hex[:12]
         log.exception("unexpected error, request %s", request_id)
+        if wants_html(request):
+            return error_page(request, 500, f"Unexpected error; request id {request_id}")
         return JSONResponse(
             {"error": "internal", "detail": f"unexpected error; request id {request_id}"},
             status_code=500,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from nsatu.db.models import CapabilityArea, ItemType, Nation, Site
 from nsatu.reference import schemas as ref
 from nsatu.reference.service import CAPABILITY_AREAS, ITEM_TYPES, NATIONS, SITES
+from nsatu.web.views.rendering import humanize
 
 #: Reference lists are short (tens of rows); one page holds them all.
 ALL = 500
@@ -18,7 +19,7 @@ Option = tuple[str, str]
 
 
 def enum_options(enum: type[StrEnum]) -> list[Option]:
-    return [(m.value, m.value.replace("_", " ").capitalize()) for m in enum]
+    return [(m.value, humanize(m.value)) for m in enum]
 
 
 def capability_areas(session: Session) -> list[CapabilityArea]:
@@ -37,7 +38,9 @@ def nations(session: Session, *, role: str | None = None) -> list[Nation]:
     return NATIONS.list(session, ref.NationFilter(size=ALL, sort="name", role=role)).items
 
 
-def options(rows: list[CapabilityArea] | list[ItemType] | list[Site] | list[Nation]) -> list[Option]:
+def options(
+    rows: list[CapabilityArea] | list[ItemType] | list[Site] | list[Nation],
+) -> list[Option]:
     """``(id, label)`` pairs for a select box."""
     out: list[Option] = []
     for row in rows:
@@ -51,6 +54,8 @@ def options(rows: list[CapabilityArea] | list[ItemType] | list[Site] | list[Nati
     return out
 
 
-def names(rows: list[CapabilityArea] | list[ItemType] | list[Site] | list[Nation]) -> dict[int, str]:
+def names(
+    rows: list[CapabilityArea] | list[ItemType] | list[Site] | list[Nation],
+) -> dict[int, str]:
     """id → display name, to label foreign keys in tables."""
     return {int(k): v for k, v in options(rows)}

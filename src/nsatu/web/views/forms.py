@@ -104,7 +104,11 @@ def parse(
     if keep is not None:
         for name, value in data.items():
             info = keep.model_fields.get(name)
-            if value is None and info is not None and (info.is_required() or info.default is not None):
+            if (
+                value is None
+                and info is not None
+                and (info.is_required() or info.default is not None)
+            ):
                 errors[name] = "This field is required"
     try:
         result = schema.model_validate({**data, **(extra or {})})
@@ -115,7 +119,9 @@ def parse(
     return result
 
 
-def parse_filter(schema: type[S], values: Mapping[str, str], **defaults: Any) -> tuple[S | None, dict[str, str]]:
+def parse_filter(
+    schema: type[S], values: Mapping[str, str], **defaults: Any
+) -> tuple[S | None, dict[str, str]]:
     """A list filter from query-string ``values``; ``(None, errors)`` when they do not validate."""
     data = {k: v for k, v in blanks_to_none(values).items() if v is not None}
     try:

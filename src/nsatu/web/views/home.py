@@ -20,7 +20,10 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 def _counts(session: Session) -> dict[str, list[tuple[str, int]]]:
     # The list services' totals, one small COUNT per state: the same filters the linked lists use.
     needs = [
-        (s.value, need_service.list_requirements(session, RequirementFilter(status=s, size=1)).total)
+        (
+            s.value,
+            need_service.list_requirements(session, RequirementFilter(status=s, size=1)).total,
+        )
         for s in RequirementStatus
     ]
     offers = [

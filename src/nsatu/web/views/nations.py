@@ -76,7 +76,9 @@ def gdp_chart(series: list[NationGdp], *, width: int = 640, height: int = 220) -
 
 def _detail_context(session: Session, nation: Nation) -> dict[str, Any]:
     gdp = reference_service.nation_gdp(session, nation.id)
-    sites = reference_service.SITES.list(session, ref.SiteFilter(nation_id=nation.id, size=200, sort="kind,name"))
+    sites = reference_service.SITES.list(
+        session, ref.SiteFilter(nation_id=nation.id, size=200, sort="kind,name")
+    )
     return {
         "nation": nation,
         "gdp": gdp,

@@ -50,6 +50,7 @@ EDIT_FIELDS = (
 )
 CREATE_FIELDS = ("reference", *EDIT_FIELDS)
 
+
 def _list_context(session: Session, params: dict[str, str]) -> dict[str, Any]:
     f, errors = parse_filter(RequirementFilter, params, size=PAGE_SIZE)
     areas = choices.capability_areas(session)
@@ -100,7 +101,11 @@ def needs_list(request: Request, session: DbSession) -> Response:
 
 @router.get("/new", name="needs_new")
 def needs_new(request: Request, session: DbSession) -> Response:
-    defaults = {"priority": "2", "period": dt.date.today().strftime("%Y-%m"), "releasability": "nsatu"}
+    defaults = {
+        "priority": "2",
+        "period": dt.datetime.now(dt.UTC).strftime("%Y-%m"),
+        "releasability": "nsatu",
+    }
     return render(request, "needs/form.html", _form_context(session, defaults, None, None))
 
 
@@ -145,7 +150,9 @@ def needs_update(request: Request, session: DbSession, id: int, form: PostedForm
 
 
 @router.post("/{id}/actions/{action}", name="needs_act")
-def needs_act(request: Request, session: DbSession, id: int, action: str, form: PostedForm) -> Response:
+def needs_act(
+    request: Request, session: DbSession, id: int, action: str, form: PostedForm
+) -> Response:
     values = raw_values(form, ("version",))
     result = submit(
         session,
@@ -155,5 +162,7 @@ def needs_act(request: Request, session: DbSession, id: int, action: str, form: 
     )
     if isinstance(result, Failure):
         context = _detail_context(session, need_service.get_requirement(session, id))
-        return render(request, "needs/detail.html", context | {"failure": result}, status=result.status)
+        return render(
+            request, "needs/detail.html", context | {"failure": result}, status=result.status
+        )
     return RedirectResponse(f"/needs/{id}", status_code=303)

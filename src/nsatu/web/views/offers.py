@@ -67,7 +67,9 @@ def _list_context(session: Session, params: dict[str, str]) -> dict[str, Any]:
         "rows": [OfferRead.model_validate(o) for o in page.items] if page else [],
         "params": params,
         "errors": errors,
-        "donor_options": [(n.code, f"{n.name} ({n.code})") for n in choices.nations(session, role="donor")],
+        "donor_options": [
+            (n.code, f"{n.name} ({n.code})") for n in choices.nations(session, role="donor")
+        ],
         "stage_options": choices.enum_options(OfferStage),
         "kind_options": choices.enum_options(OfferKind),
     }
@@ -130,7 +132,9 @@ def offers_new(request: Request, session: DbSession) -> Response:
 @router.post("", name="offers_create")
 def offers_create(request: Request, session: DbSession, form: PostedForm) -> Response:
     values = raw_values(form, CREATE_FIELDS)
-    result = submit(session, lambda: offer_service.create_offer(session, parse(OfferCreate, values)))
+    result = submit(
+        session, lambda: offer_service.create_offer(session, parse(OfferCreate, values))
+    )
     if isinstance(result, Failure):
         context = _form_context(session, values, result, None)
         return render(request, "offers/form.html", context, status=result.status)
@@ -166,7 +170,9 @@ def offers_update(request: Request, session: DbSession, id: int, form: PostedFor
 
 
 @router.post("/{id}/actions/{action}", name="offers_act")
-def offers_act(request: Request, session: DbSession, id: int, action: str, form: PostedForm) -> Response:
+def offers_act(
+    request: Request, session: DbSession, id: int, action: str, form: PostedForm
+) -> Response:
     values = raw_values(form, ("version",))
     result = submit(
         session,
@@ -176,5 +182,7 @@ def offers_act(request: Request, session: DbSession, id: int, action: str, form:
     )
     if isinstance(result, Failure):
         context = _detail_context(session, offer_service.get_offer(session, id))
-        return render(request, "offers/detail.html", context | {"failure": result}, status=result.status)
+        return render(
+            request, "offers/detail.html", context | {"failure": result}, status=result.status
+        )
     return RedirectResponse(f"/offers/{id}", status_code=303)

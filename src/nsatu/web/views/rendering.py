@@ -52,11 +52,18 @@ def fmt_date(value: dt.date | dt.datetime | None) -> str:
     return value.isoformat()
 
 
+#: Words that are acronyms, not lower-case words.
+ACRONYMS = {"hq": "HQ", "nsatu": "NSATU", "eu": "EU", "nato": "NATO"}
+
+
 def humanize(value: object) -> str:
-    """``partially_covered`` → ``Partially covered``."""
+    """``partially_covered`` → ``Partially covered``; ``hq`` → ``HQ``."""
     if value is None:
         return "—"
-    text = str(value).replace("_", " ")
+    raw = str(value)
+    if raw in ACRONYMS:
+        return ACRONYMS[raw]
+    text = raw.replace("_", " ")
     return text[:1].upper() + text[1:]
 
 
@@ -89,7 +96,9 @@ templates.env.globals.update(qs=qs)
 def is_htmx(request: Request) -> bool:
     """An HTMX request that wants a fragment (a history restore wants the whole page)."""
     headers = request.headers
-    return headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
+    return (
+        headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def render(
@@ -132,5 +141,12 @@ ERROR_TITLES = {
 def error_page(request: Request, status: int, detail: str) -> Response:
     """An error as a page (or as a fragment for HTMX requests)."""
     context = {"status": status, "title": ERROR_TITLES.get(status, "Error"), "detail": detail}
-    name = "_error.html" if is_htmx(request) else "error.html"
-    return render(request, name, context, status=status)
+    if not is_htmx(request):
+        return render(request, "error.html", context, status=status)
+    # The fragment replaces the page's content, not the element that asked (which may be a
+    # table the next request would need as its target), and the failed URL is not pushed.
+    response = render(request, "_error.html", context, status=status)
+    response.headers.update(
+        {"HX-Retarget": "#main", "HX-Reswap": "innerHTML", "HX-Push-Url": "false"}
+    )
+    return response

@@ -39,9 +39,11 @@ def sites_list(request: Request, session: DbSession) -> Response:
 @router.get("/{id}", name="sites_detail")
 def sites_detail(request: Request, session: DbSession, id: int) -> Response:
     site = reference_service.SITES.get(session, id)
+    modes = [(m.value, getattr(site, f"{m.value}_capacity_per_day")) for m in TransportMode]
     context = {
         "site": site,
         "nation": reference_service.NATIONS.get(session, site.nation_id),
-        "modes": [(m.value, getattr(site, f"{m.value}_capacity_per_day")) for m in TransportMode],
+        "modes": modes,
+        "has_capacity": any(c is not None for _, c in modes) or site.storage_capacity is not None,
     }
     return render(request, "sites/detail.html", context)
