@@ -611,6 +611,12 @@ def test_text_written_to_csv_reads_back_unchanged(text: str) -> None:
     assert parse_cell(CellKind.TEXT, cells[0], escaped=True) == (text.strip() or None)
 
 
+def test_xlsx_export_drops_characters_xml_cannot_hold() -> None:
+    buf = io.BytesIO()
+    sheets.write(buf, Format.XLSX, title="t", header=["a"], rows=[["line\x0bbreak\x00"]], about=[])
+    assert first_sheet(buf.getvalue()) == [("a",), ("linebreak",)]
+
+
 def test_csv_export_disarms_formulas() -> None:
     buf = io.BytesIO()
     sheets.write(

@@ -518,6 +518,8 @@ def test_html_routes_get_error_pages_and_the_api_keeps_json(client: TestClient) 
     nowhere = client.get("/no-such-page")
     assert nowhere.status_code == 404 and "<html" in nowhere.text
     assert client.get("/needs/abc").headers["content-type"].startswith("text/html")
+    too_big = client.get("/needs/9223372036854775808")
+    assert too_big.status_code == 422 and "<html" in too_big.text
 
     api = client.get("/api/needs/999999")
     assert api.status_code == 404

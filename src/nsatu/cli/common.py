@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -81,7 +81,7 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     console.print(table)
 
 
-def fail(message: str, *, code: int = EXIT_FAILURE, as_json: bool = False) -> None:
+def fail(message: str, *, code: int = EXIT_FAILURE, as_json: bool = False) -> NoReturn:
     if as_json:
         print_json({"error": message})
     else:

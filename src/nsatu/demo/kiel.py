@@ -25,8 +25,9 @@ from nsatu.core.lifecycles import OfferStage
 from nsatu.demo.catalogue import classify
 from nsatu.demo.datafiles import read_csv
 from nsatu.demo.reference_data import EU_ORGANISATIONS
+from nsatu.offers.sources import KIEL_SOURCE
 
-SOURCE = "kiel_ust_r7"
+SOURCE = KIEL_SOURCE
 RATES_ON = dt.date(2022, 10, 3)
 PRICE_SOURCE = "Kiel UST R7 price list"
 FOLDER = "kiel_ust_release7"

@@ -1,7 +1,8 @@
 """The integrity checks: each is a named, read-only query with a count and a few examples.
 
-The domain services keep these rules when they write; the checks find rows that broke them some other
-way (raw SQL, another tool, data from before a rule existed). Nothing here flushes or commits.
+Most rules are also enforced when the domain services write; the checks find rows that broke them
+some other way (raw SQL, another tool, a later state change such as a need cancelled after it was
+allocated). Nothing here writes or commits.
 """
 
 from __future__ import annotations

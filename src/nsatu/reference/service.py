@@ -175,13 +175,16 @@ def nation_by_code(session: Session, code: str) -> Nation:
     return nation
 
 
-def lookup_ids(session: Session) -> dict[str, dict[str, int]]:
-    """Code → id maps for nations, sites, capability areas and item types (for imports)."""
+def code_tables(session: Session) -> dict[str, dict[str, int]]:
+    """Code → id for nations, sites, capability areas and item types: one query per table
+    (imports resolve every row's codes against these)."""
+    models: dict[str, Any] = {
+        "nation": Nation,
+        "site": Site,
+        "capability_area": CapabilityArea,
+        "item_type": ItemType,
+    }
     return {
-        "nation": dict(session.execute(select(Nation.code, Nation.id)).tuples().all()),
-        "site": dict(session.execute(select(Site.code, Site.id)).tuples().all()),
-        "capability_area": dict(
-            session.execute(select(CapabilityArea.code, CapabilityArea.id)).tuples().all()
-        ),
-        "item_type": dict(session.execute(select(ItemType.code, ItemType.id)).tuples().all()),
+        table: dict(session.execute(select(model.code, model.id)).all())
+        for table, model in models.items()
     }

@@ -29,7 +29,10 @@ def _upper(value: object) -> object:
 # Upper-case before the pattern is checked, so "deu" is accepted as "DEU".
 Currency = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
 Alpha3 = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
-Id = Annotated[int, Field(ge=1)]
+#: Primary keys are 32-bit on PostgreSQL; a larger id cannot exist, so it is refused as input
+#: instead of overflowing the driver.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Schema(BaseModel):
@@ -61,7 +64,7 @@ class ActionRequest(Schema):
 
 
 class PageParams(Schema):
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=1_000_000)
     size: int = Field(default=50, ge=1, le=500)
     sort: str | None = Field(
         default=None, max_length=200, description="field or -field, comma-separated"

@@ -28,7 +28,7 @@ class CellKind(StrEnum):
     BOOL = "bool"
 
 
-#: Code tables resolved generically (one query each, see ``reference.service.lookup_ids``).
+#: Code tables resolved generically (one query each, see ``reference.service.code_tables``).
 CODE_TABLES = ("nation", "site", "capability_area", "item_type")
 
 
@@ -120,13 +120,16 @@ def parse_cell(kind: CellKind, raw: Any, *, escaped: bool) -> Any:
     Raises:
         CellError: the cell is not a valid value of ``kind``.
     """
+    if isinstance(raw, str):
+        # Undo the export's formula guard before stripping: it may protect a leading tab.
+        raw = (unescape_text(raw) if escaped else raw).strip()
     if is_blank(raw):
         return None
     match kind:
         case CellKind.TEXT | CellKind.CODE:
-            return _text(raw, escaped)
+            return _text(raw)
         case CellKind.ENUM:
-            return re.sub(r"[\s\-]+", "_", _text(raw, escaped).lower())
+            return re.sub(r"[\s\-]+", "_", _text(raw).lower())
         case CellKind.DECIMAL:
             return _decimal(raw)
         case CellKind.INTEGER:
@@ -134,16 +137,14 @@ def parse_cell(kind: CellKind, raw: Any, *, escaped: bool) -> Any:
         case CellKind.DATE:
             return _date(raw)
         case CellKind.PERIOD:
-            return _period(raw, escaped)
+            return _period(raw)
         case CellKind.BOOL:
             return _bool(raw)
 
 
-def _text(raw: Any, escaped: bool) -> str:
+def _text(raw: Any) -> str:
     if isinstance(raw, str):
-        text = raw.strip()
-        # The guard may protect a leading tab or CR, which then is stripped like any other space.
-        return unescape_text(text).strip() if escaped else text
+        return raw
     # A code or reference typed as a number in Excel comes back as a number.
     return display(raw)
 
@@ -204,7 +205,7 @@ def _date(raw: Any) -> dt.date:
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _period(raw: Any, escaped: bool) -> str:
+def _period(raw: Any) -> str:
     # Excel turns a typed "2025-03" into the date 2025-03-01.
     if (
         isinstance(raw, dt.date)
@@ -212,7 +213,7 @@ def _period(raw: Any, escaped: bool) -> str:
         and not (isinstance(raw, dt.datetime) and raw.time() != dt.time())
     ):
         return f"{raw.year:04d}-{raw.month:02d}"
-    text = _text(raw, escaped)
+    text = _text(raw)
     if not _PERIOD.match(text):
         raise CellError("expected a period as YYYY-MM")
     return text

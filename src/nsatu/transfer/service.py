@@ -31,6 +31,7 @@ from nsatu.needs import service as need_service
 from nsatu.needs.schemas import RequirementCreate, RequirementFilter
 from nsatu.offers import service as offer_service
 from nsatu.offers.schemas import OfferCreate, OfferFilter
+from nsatu.offers.sources import KIEL_CITATION, KIEL_SOURCE
 from nsatu.reference import service as reference_service
 from nsatu.transfer import sheets
 from nsatu.transfer.columns import NEED_COLUMNS, OFFER_COLUMNS, Column
@@ -48,13 +49,6 @@ from nsatu.transfer.validation import (
     parse_rows,
 )
 
-#: ``OfferLine.source`` of the lines the demo loads from the Kiel Ukraine Support Tracker.
-KIEL_SOURCE = "kiel_ust_r7"
-KIEL_CITATION = (
-    "Antezza, A., Bushnell, K., Frank, A., Frank, P., Franz, L., Kharitonov, I., Kumar, B., "
-    'Rebinskaya, E. & Trebesch, C. (2022). "The Ukraine Support Tracker: Which countries help '
-    'Ukraine and how?". Kiel Working Paper, No. 2218, 1-65.'
-)
 SCOPE_NOTE = (
     "Unclassified management information only: equipment by generic category and public name; "
     "nothing on performance, targeting or operations."
@@ -64,24 +58,6 @@ format_for = sheets.format_for
 
 S = TypeVar("S")
 T = TypeVar("T")
-
-
-def code_tables(session: Session) -> dict[str, dict[str, int]]:
-    """Code → id for nations, sites, capability areas and item types: one query per table.
-
-    ``reference.service.lookup_ids`` does the same, but with ``Result.tuples()``, which SQLAlchemy
-    2.1 deprecates (and the test suite turns warnings into errors).
-    """
-    models: dict[str, Any] = {
-        "nation": Nation,
-        "site": Site,
-        "capability_area": CapabilityArea,
-        "item_type": ItemType,
-    }
-    return {
-        table: dict(session.execute(select(model.code, model.id)).all())
-        for table, model in models.items()
-    }
 
 
 # --- import: offers ----------------------------------------------------------------------------
@@ -133,7 +109,7 @@ def _check_offers(session: Session, sheet: sheets.Sheet, progress: Progress) -> 
     index = map_header(sheet.header, OFFER_COLUMNS, problems)
     if problems:
         raise ImportRejected(problems.sorted(), rows=len(sheet.rows))
-    codes = CodeTables(code_tables(session))
+    codes = CodeTables(reference_service.code_tables(session))
     rows = parse_rows(sheet, index, codes, problems, progress)
 
     refs = {r.values["reference"]: r for r in reversed(rows) if "reference" in r.values}
@@ -334,7 +310,7 @@ def _check_needs(
     index = map_header(sheet.header, NEED_COLUMNS, problems)
     if problems:
         raise ImportRejected(problems.sorted(), rows=len(sheet.rows))
-    codes = CodeTables(code_tables(session))
+    codes = CodeTables(reference_service.code_tables(session))
     rows = parse_rows(sheet, index, codes, problems, progress)
     first_ref_row: dict[str, int] = {}
     for r in rows:
@@ -374,7 +350,7 @@ def _names(session: Session) -> dict[str, dict[int, str]]:
     """Id → code for every code table (the inverse of the import's lookups)."""
     return {
         table: {id_: code for code, id_ in codes.items()}
-        for table, codes in code_tables(session).items()
+        for table, codes in reference_service.code_tables(session).items()
     }
 
 

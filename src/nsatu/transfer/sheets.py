@@ -237,6 +237,7 @@ def _write_xlsx(
 ) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook(write_only=True)
@@ -257,6 +258,10 @@ def _write_xlsx(
     for row in rows:
         cells = []
         for v in row:
+            if isinstance(v, str):
+                # XML cannot carry most control characters (pasted vertical tabs, form feeds);
+                # openpyxl would refuse the whole file, so they are dropped.
+                v = ILLEGAL_CHARACTERS_RE.sub("", v)  # noqa: PLW2901
             cell = WriteOnlyCell(ws, value=_xlsx_value(v))
             if isinstance(v, str):
                 # openpyxl stores text starting with "=" as a formula; the data is never one.

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Query
 
 from nsatu.shared.entity import Entity
 from nsatu.shared.schemas import ActionRequest, Page, Transition
-from nsatu.web.deps import DbSession
+from nsatu.web.deps import DbSession, PathId
 
 
 def page_of(read: type[Any], page: Any) -> dict[str, Any]:
@@ -40,14 +40,14 @@ def entity_router(entity: Entity[Any]) -> APIRouter:
         return Read.model_validate(entity.create(session, data))
 
     @router.get("/{id}", response_model=Read, summary=f"Read a {label}")
-    def read(session: DbSession, id: int) -> Any:
+    def read(session: DbSession, id: PathId) -> Any:
         return Read.model_validate(entity.get(session, id))
 
     if entity.update_schema is not None:
         Update = entity.update_schema
 
         @router.patch("/{id}", response_model=Read, summary=f"Update a {label}")
-        def update(session: DbSession, id: int, data: Annotated[Update, Body()]) -> Any:  # type: ignore[valid-type]
+        def update(session: DbSession, id: PathId, data: Annotated[Update, Body()]) -> Any:  # type: ignore[valid-type]
             return Read.model_validate(entity.update(session, id, data))
 
     lifecycle = entity.resource.lifecycle
@@ -56,7 +56,7 @@ def entity_router(entity: Entity[Any]) -> APIRouter:
             _add_action(router, entity, act.name, act.label, Read)
 
         @router.get("/{id}/transitions", response_model=list[Transition])
-        def transitions(session: DbSession, id: int) -> Any:
+        def transitions(session: DbSession, id: PathId) -> Any:
             obj = entity.get(session, id)
             state = getattr(obj, entity.resource.state_attr)
             return [
@@ -72,7 +72,7 @@ def entity_router(entity: Entity[Any]) -> APIRouter:
 
 
 def _add_action(router: APIRouter, entity: Entity[Any], name: str, label: str, Read: Any) -> None:
-    def action(session: DbSession, id: int, body: ActionRequest | None = None) -> Any:
+    def action(session: DbSession, id: PathId, body: ActionRequest | None = None) -> Any:
         version = body.version if body else None
         return Read.model_validate(entity.act(session, id, name, version=version))
 

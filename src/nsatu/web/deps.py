@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from nsatu.db.session import transaction
+from nsatu.shared.schemas import MAX_ID
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -20,3 +21,5 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+#: A record id in a path: bounded like every id, so a huge number is a 422, not a driver overflow.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="the record's id")]

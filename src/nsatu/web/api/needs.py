@@ -16,7 +16,7 @@ from nsatu.needs.schemas import (
 )
 from nsatu.shared.schemas import ActionRequest, Page
 from nsatu.web.crud_routes import page_of
-from nsatu.web.deps import DbSession
+from nsatu.web.deps import DbSession, PathId
 
 router = APIRouter(prefix="/needs", tags=["needs"])
 
@@ -32,17 +32,17 @@ def create_need(session: DbSession, data: RequirementCreate) -> Any:
 
 
 @router.get("/{id}", response_model=RequirementRead, summary="Read a requirement")
-def read_need(session: DbSession, id: int) -> Any:
+def read_need(session: DbSession, id: PathId) -> Any:
     return RequirementRead.model_validate(need_service.get_requirement(session, id))
 
 
 @router.patch("/{id}", response_model=RequirementRead, summary="Update a requirement")
-def update_need(session: DbSession, id: int, data: RequirementUpdate) -> Any:
+def update_need(session: DbSession, id: PathId, data: RequirementUpdate) -> Any:
     return RequirementRead.model_validate(need_service.update_requirement(session, id, data))
 
 
 def _action_route(name: str, label: str) -> None:
-    def action(session: DbSession, id: int, body: ActionRequest | None = None) -> Any:
+    def action(session: DbSession, id: PathId, body: ActionRequest | None = None) -> Any:
         need = need_service.act_on_requirement(
             session, id, name, version=body.version if body else None
         )

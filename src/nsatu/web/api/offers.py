@@ -11,7 +11,7 @@ from nsatu.offers import service as offer_service
 from nsatu.offers.schemas import OfferCreate, OfferFilter, OfferRead, OfferUpdate
 from nsatu.shared.schemas import ActionRequest, Page
 from nsatu.web.crud_routes import page_of
-from nsatu.web.deps import DbSession
+from nsatu.web.deps import DbSession, PathId
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 
@@ -27,17 +27,17 @@ def create_offer(session: DbSession, data: OfferCreate) -> Any:
 
 
 @router.get("/{id}", response_model=OfferRead, summary="Read an offer line")
-def read_offer(session: DbSession, id: int) -> Any:
+def read_offer(session: DbSession, id: PathId) -> Any:
     return OfferRead.model_validate(offer_service.get_offer(session, id))
 
 
 @router.patch("/{id}", response_model=OfferRead, summary="Update an offer line")
-def update_offer(session: DbSession, id: int, data: OfferUpdate) -> Any:
+def update_offer(session: DbSession, id: PathId, data: OfferUpdate) -> Any:
     return OfferRead.model_validate(offer_service.update_offer(session, id, data))
 
 
 def _action_route(name: str, label: str) -> None:
-    def action(session: DbSession, id: int, body: ActionRequest | None = None) -> Any:
+    def action(session: DbSession, id: PathId, body: ActionRequest | None = None) -> Any:
         line = offer_service.act_on_offer(session, id, name, version=body.version if body else None)
         return OfferRead.model_validate(line)
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -27,6 +27,10 @@ S = TypeVar("S", bound=BaseModel)
 
 #: Where a message that names no field is shown.
 FORM = "__form__"
+
+#: A row id in a URL. Primary keys are 32-bit integers on PostgreSQL; a larger number is a 422,
+#: never a database overflow.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 async def _posted_form(request: Request) -> FormData:

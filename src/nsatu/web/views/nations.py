@@ -15,7 +15,7 @@ from nsatu.db.models import Nation, NationGdp
 from nsatu.reference import schemas as ref
 from nsatu.reference import service as reference_service
 from nsatu.web.deps import DbSession
-from nsatu.web.views.forms import parse_filter, raw_values
+from nsatu.web.views.forms import RowId, parse_filter, raw_values
 from nsatu.web.views.rendering import render, render_page_or_partial
 
 router = APIRouter(prefix="/nations", tags=["pages"], include_in_schema=False)
@@ -100,6 +100,6 @@ def nations_list(request: Request, session: DbSession) -> Response:
 
 
 @router.get("/{id}", name="nations_detail")
-def nations_detail(request: Request, session: DbSession, id: int) -> Response:
+def nations_detail(request: Request, session: DbSession, id: RowId) -> Response:
     nation = reference_service.NATIONS.get(session, id)
     return render(request, "nations/detail.html", _detail_context(session, nation))

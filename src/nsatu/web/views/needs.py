@@ -22,6 +22,7 @@ from nsatu.web.views import choices
 from nsatu.web.views.forms import (
     Failure,
     PostedForm,
+    RowId,
     parse,
     parse_filter,
     raw_values,
@@ -122,20 +123,20 @@ def needs_create(request: Request, session: DbSession, form: PostedForm) -> Resp
 
 
 @router.get("/{id}", name="needs_detail")
-def needs_detail(request: Request, session: DbSession, id: int) -> Response:
+def needs_detail(request: Request, session: DbSession, id: RowId) -> Response:
     need = need_service.get_requirement(session, id)
     return render(request, "needs/detail.html", _detail_context(session, need))
 
 
 @router.get("/{id}/edit", name="needs_edit")
-def needs_edit(request: Request, session: DbSession, id: int) -> Response:
+def needs_edit(request: Request, session: DbSession, id: RowId) -> Response:
     need = need_service.get_requirement(session, id)
     values = values_of(need, EDIT_FIELDS) | {"version": str(need.version)}
     return render(request, "needs/form.html", _form_context(session, values, None, need))
 
 
 @router.post("/{id}/edit", name="needs_update")
-def needs_update(request: Request, session: DbSession, id: int, form: PostedForm) -> Response:
+def needs_update(request: Request, session: DbSession, id: RowId, form: PostedForm) -> Response:
     values = raw_values(form, (*EDIT_FIELDS, "version"))
     result = submit(
         session,
@@ -151,7 +152,7 @@ def needs_update(request: Request, session: DbSession, id: int, form: PostedForm
 
 @router.post("/{id}/actions/{action}", name="needs_act")
 def needs_act(
-    request: Request, session: DbSession, id: int, action: str, form: PostedForm
+    request: Request, session: DbSession, id: RowId, action: str, form: PostedForm
 ) -> Response:
     values = raw_values(form, ("version",))
     result = submit(

@@ -21,6 +21,7 @@ from nsatu.web.views import choices
 from nsatu.web.views.forms import (
     Failure,
     PostedForm,
+    RowId,
     parse,
     parse_filter,
     raw_values,
@@ -142,20 +143,20 @@ def offers_create(request: Request, session: DbSession, form: PostedForm) -> Res
 
 
 @router.get("/{id}", name="offers_detail")
-def offers_detail(request: Request, session: DbSession, id: int) -> Response:
+def offers_detail(request: Request, session: DbSession, id: RowId) -> Response:
     line = offer_service.get_offer(session, id)
     return render(request, "offers/detail.html", _detail_context(session, line))
 
 
 @router.get("/{id}/edit", name="offers_edit")
-def offers_edit(request: Request, session: DbSession, id: int) -> Response:
+def offers_edit(request: Request, session: DbSession, id: RowId) -> Response:
     line = offer_service.get_offer(session, id)
     values = values_of(line, EDIT_FIELDS) | {"version": str(line.version)}
     return render(request, "offers/form.html", _form_context(session, values, None, line))
 
 
 @router.post("/{id}/edit", name="offers_update")
-def offers_update(request: Request, session: DbSession, id: int, form: PostedForm) -> Response:
+def offers_update(request: Request, session: DbSession, id: RowId, form: PostedForm) -> Response:
     values = raw_values(form, (*EDIT_FIELDS, "version"))
     result = submit(
         session,
@@ -171,7 +172,7 @@ def offers_update(request: Request, session: DbSession, id: int, form: PostedFor
 
 @router.post("/{id}/actions/{action}", name="offers_act")
 def offers_act(
-    request: Request, session: DbSession, id: int, action: str, form: PostedForm
+    request: Request, session: DbSession, id: RowId, action: str, form: PostedForm
 ) -> Response:
     values = raw_values(form, ("version",))
     result = submit(

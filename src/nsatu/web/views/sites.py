@@ -10,7 +10,7 @@ from nsatu.reference import schemas as ref
 from nsatu.reference import service as reference_service
 from nsatu.web.deps import DbSession
 from nsatu.web.views import choices
-from nsatu.web.views.forms import parse_filter, raw_values
+from nsatu.web.views.forms import RowId, parse_filter, raw_values
 from nsatu.web.views.rendering import render, render_page_or_partial
 
 router = APIRouter(prefix="/sites", tags=["pages"], include_in_schema=False)
@@ -37,7 +37,7 @@ def sites_list(request: Request, session: DbSession) -> Response:
 
 
 @router.get("/{id}", name="sites_detail")
-def sites_detail(request: Request, session: DbSession, id: int) -> Response:
+def sites_detail(request: Request, session: DbSession, id: RowId) -> Response:
     site = reference_service.SITES.get(session, id)
     modes = [(m.value, getattr(site, f"{m.value}_capacity_per_day")) for m in TransportMode]
     context = {
