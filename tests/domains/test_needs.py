@@ -114,3 +114,13 @@ def test_list_filters(session: Session) -> None:
     )
     assert page.total == 2
     assert page.items[0].needed_by_on < page.items[1].needed_by_on
+
+
+def test_counts_by_status_cover_every_status(session: Session) -> None:
+    make_requirement(session)
+    make_requirement(session, status=RequirementStatus.PUBLISHED)
+    counts = need_service.count_by_status(session)
+    assert set(counts) == set(RequirementStatus)
+    assert counts[RequirementStatus.DRAFT] == 1
+    assert counts[RequirementStatus.PUBLISHED] == 1
+    assert counts[RequirementStatus.CLOSED] == 0

@@ -110,3 +110,38 @@ def test_unknown_offer_is_not_found(session: Session) -> None:
     with pytest.raises(NotFound):
         offer_service.get_offer(session, 123_456)
     assert session.scalar(select(func.count()).select_from(OfferLine)) == 0
+
+
+def test_counts_by_stage_cover_every_stage(session: Session) -> None:
+    donor = make_nation(session)
+    make_offer(session, donor=donor)
+    make_offer(session, donor=donor, stage=OfferStage.DELIVERED)
+    make_offer(session, donor=donor, stage=OfferStage.DELIVERED)
+    counts = offer_service.count_by_stage(session)
+    assert set(counts) == set(OfferStage)
+    assert counts[OfferStage.DELIVERED] == 2
+    assert counts[OfferStage.ANNOUNCED] == 1
+    assert counts[OfferStage.WITHDRAWN] == 0
+
+
+def test_sort_by_eur_value_converts_across_currencies(session: Session) -> None:
+    donor = make_nation(session)
+    eur = make_offer(session, donor=donor, currency="EUR", value_amount=Decimal(100))
+    nok = make_offer(  # 1,000 NOK at 10.25 per EUR is about 97.56 EUR: less than 100 EUR
+        session, donor=donor, currency="NOK", value_amount=Decimal(1000), eur_rate=Decimal("10.25")
+    )
+    usd = make_offer(  # 99 USD at 0.9887 per EUR is about 100.13 EUR: more than 100 EUR
+        session, donor=donor, currency="USD", value_amount=Decimal(99), eur_rate=Decimal("0.9887")
+    )
+    page = offer_service.list_offers(session, OfferFilter(donor=donor.code, sort="value_eur"))
+    assert [o.id for o in page.items[:3]] == [nok.id, eur.id, usd.id]
+    by_raw = offer_service.list_offers(session, OfferFilter(donor=donor.code, sort="value_amount"))
+    assert [o.id for o in by_raw.items[:3]] == [usd.id, eur.id, nok.id]
+
+
+def test_an_update_cannot_clear_a_required_field(session: Session) -> None:
+    line = _create(session)
+    with pytest.raises(InvalidInput) as info:
+        offer_service.update_offer(session, line.id, OfferUpdate(version=1, description=None))
+    assert info.value.field == "description"
+    assert offer_service.get_offer(session, line.id).version == 1

@@ -1048,3 +1048,44 @@ def test_seat_request_for_a_need(client: TestClient, session: Session) -> None:
     assert all_ids(client, spec_named("seat-requests"), requirement_id=need.id) == [row["id"]]
     r = client.post("/api/seat-requests", json=body | {"requirement_id": MISSING})
     assert r.status_code == 422 and r.json()["field"] == "requirement_id"
+
+
+# --- Values the database cannot hold are refused up front (a 500 on PostgreSQL otherwise) -------
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [
+        ("consignments", "notes", "pallets\x00"),
+        ("consignments", "origin_site_id", 2**31),
+        ("consignment-lines", "offer_line_id", 2**63),
+        ("tracking-events", "occurred_at", "0001-01-01T00:00:00+01:00"),
+        ("courses", "title", "Course\x00"),
+        ("seat-requests", "training_event_id", 2**40),
+    ],
+)
+def test_unstorable_values_are_a_422(
+    client: TestClient, session: Session, name: str, field: str, value: Any
+) -> None:
+    payload = spec_named(name).build(session, next(_seq))
+    session.commit()
+    r = client.post(f"/api/{name}", json=payload | {field: value})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "field"),
+    [
+        ("consignments", {"q": "CSG\x00"}, "q"),
+        ("consignments", {"site_id": 2**31}, "site_id"),
+        ("tracking-events", {"occurred_from": "9999-12-31T23:59:59-01:00"}, "occurred_from"),
+        ("courses", {"q": "\x00"}, "q"),
+    ],
+)
+def test_unstorable_filters_are_a_422(
+    client: TestClient, name: str, params: dict[str, Any], field: str
+) -> None:
+    r = client.get(f"/api/{name}", params=params)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field

@@ -29,7 +29,7 @@ from nsatu.db.repository import (
     paginate,
     require_exists,
 )
-from nsatu.errors import NotFound
+from nsatu.errors import InvalidInput, NotFound
 
 M = TypeVar("M", bound=Base)
 
@@ -67,6 +67,15 @@ def check_foreign_keys(session: Session, res: Resource[M], data: Mapping[str, An
             require_exists(session, target, data[name], field=name)
 
 
+def check_required(res: Resource[M], changes: Mapping[str, Any]) -> None:
+    """An update may not clear a column the table requires (a 422 naming it, not a 409 from the
+    NOT NULL constraint)."""
+    columns = res.model.__table__.c  # type: ignore[attr-defined]
+    for name, value in changes.items():
+        if value is None and name in columns and not columns[name].nullable:
+            raise InvalidInput(f"{name}: cannot be emptied", field=name)
+
+
 def create(session: Session, res: Resource[M], data: Mapping[str, Any]) -> M:
     """Insert a row from validated ``data`` (a schema's ``model_dump()``)."""
     check_foreign_keys(session, res, data)
@@ -102,6 +111,7 @@ def update(
     """
     obj = get(session, res, id_)
     check_version(obj, version, label=f"{res.label} {id_}")
+    check_required(res, changes)
     check_foreign_keys(session, res, changes)
     if validate is not None:
         validate(obj, changes)

@@ -10,9 +10,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 
 from nsatu.errors import Conflict, InvalidInput, NotFound, StaleVersion

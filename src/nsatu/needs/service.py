@@ -6,10 +6,10 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from nsatu.core.lifecycles import REQUIREMENT
+from nsatu.core.lifecycles import REQUIREMENT, RequirementStatus
 from nsatu.db import crud
 from nsatu.db.models import CapabilityArea, ItemType, Requirement, Site
 from nsatu.db.repository import Page
@@ -116,3 +116,12 @@ def act_on_requirement(
             need.quantity_approved = need.quantity_requested
 
     return crud.act(session, RESOURCE, req_id, action, version=version, effect=effect)
+
+
+def count_by_status(session: Session) -> dict[RequirementStatus, int]:
+    """How many requirements are in each status (every status present, zero when empty)."""
+    rows = session.execute(
+        select(Requirement.status, func.count()).group_by(Requirement.status)
+    ).all()
+    found = {RequirementStatus(status): int(n) for status, n in rows}
+    return {s: found.get(s, 0) for s in RequirementStatus}

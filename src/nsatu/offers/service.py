@@ -6,10 +6,10 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from nsatu.core.lifecycles import OFFER
+from nsatu.core.lifecycles import OFFER, OfferStage
 from nsatu.core.pledges import find_cycle
 from nsatu.db import crud
 from nsatu.db.models import CapabilityArea, ItemType, Nation, OfferLine, Organisation, Site
@@ -18,6 +18,12 @@ from nsatu.errors import InvalidInput
 from nsatu.offers import errors
 from nsatu.offers.schemas import OfferCreate, OfferFilter, OfferUpdate, check_offer_fields
 from nsatu.shared.entity import contains, eq
+
+#: The value in EUR at the recorded rate, for sorting across currencies (NULL when not convertible).
+VALUE_EUR = case(
+    (OfferLine.currency == "EUR", OfferLine.value_amount),
+    else_=OfferLine.value_amount / OfferLine.eur_rate,
+)
 
 RESOURCE = crud.Resource(
     model=OfferLine,
@@ -36,6 +42,7 @@ RESOURCE = crud.Resource(
         "reference": OfferLine.reference,
         "announced_on": OfferLine.announced_on,
         "value_amount": OfferLine.value_amount,
+        "value_eur": VALUE_EUR,
         "quantity": OfferLine.quantity,
         "stage": OfferLine.stage,
         "kind": OfferLine.kind,
@@ -159,3 +166,10 @@ def act_on_offer(
 ) -> OfferLine:
     """Move an offer line through its stages (commit, allocate, contract, ship, deliver, withdraw)."""
     return crud.act(session, RESOURCE, offer_id, action, version=version)
+
+
+def count_by_stage(session: Session) -> dict[OfferStage, int]:
+    """How many offer lines are in each stage (every stage present, zero when empty)."""
+    rows = session.execute(select(OfferLine.stage, func.count()).group_by(OfferLine.stage)).all()
+    found = {OfferStage(stage): int(n) for stage, n in rows}
+    return {s: found.get(s, 0) for s in OfferStage}

@@ -18,13 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nsatu.db.models import (
-    CapabilityArea,
-    ItemType,
-    Nation,
     OfferLine,
     Organisation,
     Requirement,
-    Site,
 )
 from nsatu.errors import NsatuError
 from nsatu.needs import service as need_service
