@@ -138,3 +138,20 @@ def test_a_failed_commit_is_an_error_and_stores_nothing(
     assert r.status_code == 500
     assert "request id" in r.json()["detail"]
     assert session.scalar(select(func.count()).select_from(OfferLine)) == 0
+
+
+def test_text_with_a_nul_character_is_a_422_on_every_backend(client: TestClient) -> None:
+    r = client.post("/api/capability-areas", json={"code": "X", "name": "a\u0000b"})
+    assert r.status_code == 422
+    assert r.json()["field"] == "name"
+    q = client.get("/api/offers", params={"q": "a\x00"})
+    assert q.status_code == 422
+    assert q.json()["field"] == "q"
+
+
+def test_a_write_answers_what_a_later_read_returns(client: TestClient, session: Session) -> None:
+    donor = make_nation(session)
+    session.commit()
+    created = _offer(client, donor.id, quantity="4.5")
+    assert created == client.get(f"/api/offers/{created['id']}").json()
+    assert created["quantity"] == "4.500"

@@ -88,8 +88,10 @@ def create(session: Session, res: Resource[M], data: Mapping[str, Any]) -> M:
 
 
 def reload(session: Session, res: Resource[M], obj: M) -> M:
-    """Re-read ``obj`` with the resource's loader options (for the response)."""
+    """Re-read ``obj`` as stored (numbers at the column's scale, server defaults) with the
+    resource's loader options, so a write answers exactly what a later read returns."""
     if not res.load:
+        session.refresh(obj)
         return obj
     stmt = select(res.model).where(res.pk == obj.id).options(*res.load)  # type: ignore[attr-defined]
     return session.scalars(stmt.execution_options(populate_existing=True)).one()

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, ClassVar, Self
+from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from nsatu.core.enums import TrackingEventKind, TransportMode
 from nsatu.core.lifecycles import ConsignmentStatus
-from nsatu.shared.schemas import PageParams, ReadSchema, Schema, UpdateSchema
+from nsatu.shared.schemas import Id, PageParams, ReadSchema, Schema, UpdateSchema
 
-#: Ids are PostgreSQL INTEGER; a larger one can match nothing, and binding it would be a DataError.
-MAX_ID = 2_147_483_647
-Ref = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422 rather than a DataError.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Note = Annotated[str, Field(max_length=4000), AfterValidator(_no_nul)]
-Search = Annotated[str, Field(max_length=100), AfterValidator(_no_nul)]
+Note = Annotated[str, Field(max_length=4000)]
+Search = Annotated[str, Field(max_length=100)]
 Reference = Annotated[
     str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 ]
@@ -54,36 +42,21 @@ UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
 EventTime = Annotated[AwareDatetime, AfterValidator(_utc), AfterValidator(_not_ancient)]
 
 
-class _NoNulls(Schema):
-    """Updates are partial, but a field whose column is required may not be set to ``null``."""
-
-    not_null: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _not_null(self) -> Self:
-        for name in sorted(self.not_null & self.model_fields_set):
-            if getattr(self, name) is None:
-                raise ValueError(f"{name}: may not be null")
-        return self
-
-
 # --- Consignment -------------------------------------------------------------------------------
 
 
 class ConsignmentCreate(Schema):
     reference: Reference | None = Field(default=None, description="generated when omitted")
-    origin_site_id: Ref
-    destination_site_id: Ref
+    origin_site_id: Id
+    destination_site_id: Id
     planned_departure_on: dt.date | None = None
     notes: Note | None = None
 
 
-class ConsignmentUpdate(UpdateSchema, _NoNulls):
-    not_null = frozenset({"reference", "origin_site_id", "destination_site_id"})
-
+class ConsignmentUpdate(UpdateSchema):
     reference: Reference | None = None
-    origin_site_id: Ref | None = None
-    destination_site_id: Ref | None = None
+    origin_site_id: Id | None = None
+    destination_site_id: Id | None = None
     planned_departure_on: dt.date | None = None
     notes: Note | None = None
 
@@ -100,9 +73,9 @@ class ConsignmentRead(ReadSchema):
 class ConsignmentFilter(PageParams):
     q: Search | None = Field(default=None, description="reference contains")
     status: ConsignmentStatus | None = None
-    site_id: Ref | None = Field(default=None, description="origin or destination")
-    origin_site_id: Ref | None = None
-    destination_site_id: Ref | None = None
+    site_id: Id | None = Field(default=None, description="origin or destination")
+    origin_site_id: Id | None = None
+    destination_site_id: Id | None = None
     departs_from: dt.date | None = None
     departs_to: dt.date | None = None
 
@@ -111,14 +84,12 @@ class ConsignmentFilter(PageParams):
 
 
 class ConsignmentLineCreate(Schema):
-    consignment_id: Ref
-    offer_line_id: Ref
+    consignment_id: Id
+    offer_line_id: Id
     quantity: Qty
 
 
-class ConsignmentLineUpdate(UpdateSchema, _NoNulls):
-    not_null = frozenset({"quantity"})
-
+class ConsignmentLineUpdate(UpdateSchema):
     quantity: Qty | None = None
 
 
@@ -129,29 +100,27 @@ class ConsignmentLineRead(ReadSchema):
 
 
 class ConsignmentLineFilter(PageParams):
-    consignment_id: Ref | None = None
-    offer_line_id: Ref | None = None
+    consignment_id: Id | None = None
+    offer_line_id: Id | None = None
 
 
 # --- Consignment leg ---------------------------------------------------------------------------
 
 
 class ConsignmentLegCreate(Schema):
-    consignment_id: Ref
+    consignment_id: Id
     seq: Seq | None = Field(default=None, description="appended after the last leg when omitted")
-    from_site_id: Ref
-    to_site_id: Ref
+    from_site_id: Id
+    to_site_id: Id
     mode: TransportMode
     planned_departure_on: dt.date | None = None
     planned_arrival_on: dt.date | None = None
 
 
-class ConsignmentLegUpdate(UpdateSchema, _NoNulls):
-    not_null = frozenset({"seq", "from_site_id", "to_site_id", "mode"})
-
+class ConsignmentLegUpdate(UpdateSchema):
     seq: Seq | None = None
-    from_site_id: Ref | None = None
-    to_site_id: Ref | None = None
+    from_site_id: Id | None = None
+    to_site_id: Id | None = None
     mode: TransportMode | None = None
     planned_departure_on: dt.date | None = None
     planned_arrival_on: dt.date | None = None
@@ -168,8 +137,8 @@ class ConsignmentLegRead(ReadSchema):
 
 
 class ConsignmentLegFilter(PageParams):
-    consignment_id: Ref | None = None
-    site_id: Ref | None = Field(default=None, description="from or to")
+    consignment_id: Id | None = None
+    site_id: Id | None = Field(default=None, description="from or to")
     mode: TransportMode | None = None
 
 
@@ -177,9 +146,9 @@ class ConsignmentLegFilter(PageParams):
 
 
 class TrackingEventCreate(Schema):
-    consignment_id: Ref
-    leg_id: Ref | None = None
-    site_id: Ref | None = None
+    consignment_id: Id
+    leg_id: Id | None = None
+    site_id: Id | None = None
     kind: TrackingEventKind
     occurred_at: EventTime | None = Field(default=None, description="now when omitted")
     note: Note | None = None
@@ -200,9 +169,9 @@ class TrackingEventRead(BaseModel):
 
 
 class TrackingEventFilter(PageParams):
-    consignment_id: Ref | None = None
-    leg_id: Ref | None = None
-    site_id: Ref | None = None
+    consignment_id: Id | None = None
+    leg_id: Id | None = None
+    site_id: Id | None = None
     kind: TrackingEventKind | None = None
     occurred_from: UtcTime | None = None
     occurred_to: UtcTime | None = None

@@ -132,22 +132,12 @@ def _consignment_where(f: s.ConsignmentFilter) -> list[ColumnElement[bool]]:
     )
 
 
-class _ConsignmentEntity(Entity[Consignment]):
+def _on_consignment_act(session: Session, obj: Consignment, action: str) -> None:
     """A consignment is dispatched only with something on it."""
-
-    def act(self, session: Session, id_: int, action: str, *, version: int | None) -> Consignment:
-        if action == "dispatch":
-            obj = self.get(session, id_)
-            # Only when dispatch is otherwise possible: an illegal or stale request gets its own 409.
-            ready = obj.status in CONSIGNMENT.action("dispatch").sources and version in (
-                None,
-                obj.version,
-            )
-            if ready and not _has_lines(session, id_):
-                raise errors.ConsignmentEmpty(
-                    f"consignment {obj.reference} has no lines; add what it carries before dispatch"
-                )
-        return super().act(session, id_, action, version=version)
+    if action == "dispatch" and not _has_lines(session, obj.id):
+        raise errors.ConsignmentEmpty(
+            f"consignment {obj.reference} has no lines; add what it carries before dispatch"
+        )
 
 
 def _has_lines(session: Session, consignment_id: int) -> bool:
@@ -157,7 +147,7 @@ def _has_lines(session: Session, consignment_id: int) -> bool:
     return session.scalar(stmt) is not None
 
 
-CONSIGNMENTS = _ConsignmentEntity(
+CONSIGNMENTS = Entity(
     name="consignments",
     resource=CONSIGNMENT_RESOURCE,
     create_schema=s.ConsignmentCreate,
@@ -167,6 +157,7 @@ CONSIGNMENTS = _ConsignmentEntity(
     where=_consignment_where,
     before_create=_consignment_before_create,
     before_update=_consignment_before_update,
+    on_act=_on_consignment_act,
 )
 
 
@@ -412,7 +403,7 @@ TRACKING_EVENTS = Entity(
     create_schema=s.TrackingEventCreate,
     update_schema=None,  # append-only: a wrong event is corrected by a later one, never edited
     # The router only calls ``model_validate``; an append-only event has no version to show.
-    read_schema=s.TrackingEventRead,  # type: ignore[arg-type]
+    read_schema=s.TrackingEventRead,
     filter_schema=s.TrackingEventFilter,
     where=_event_where,
     before_create=_event_before_create,

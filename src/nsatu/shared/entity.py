@@ -8,13 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from nsatu.db import crud
 from nsatu.db.base import Base
 from nsatu.db.repository import Page
-from nsatu.shared.schemas import PageParams, ReadSchema, Schema, UpdateSchema
+from nsatu.shared.schemas import PageParams, Schema, UpdateSchema
 
 M = TypeVar("M", bound=Base)
 F = TypeVar("F", bound=PageParams)
@@ -22,6 +23,8 @@ F = TypeVar("F", bound=PageParams)
 Where = Callable[[Any], Sequence[ColumnElement[bool]]]
 CreateHook = Callable[[Session, dict[str, Any]], None]
 UpdateHook = Callable[[Session, Any, dict[str, Any]], None]
+#: Runs after a lifecycle move was found legal (and the version current), before it is written.
+ActHook = Callable[[Session, Any, str], None]
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,12 @@ class Entity(Generic[M]):
     resource: crud.Resource[M]
     create_schema: type[Schema]
     update_schema: type[UpdateSchema] | None
-    read_schema: type[ReadSchema]
+    read_schema: type[BaseModel]
     filter_schema: type[PageParams]
     where: Where
     before_create: CreateHook | None = None
     before_update: UpdateHook | None = None
+    on_act: ActHook | None = None
     deletable: bool = False
 
     def create(self, session: Session, data: Schema) -> M:
@@ -64,7 +68,13 @@ class Entity(Generic[M]):
         )
 
     def act(self, session: Session, id_: int, action: str, *, version: int | None) -> M:
-        return crud.act(session, self.resource, id_, action, version=version)
+        hook = self.on_act
+
+        def effect(obj: M, act: str) -> None:
+            if hook is not None:
+                hook(session, obj, act)
+
+        return crud.act(session, self.resource, id_, action, version=version, effect=effect)
 
     def delete(self, session: Session, id_: int, *, version: int) -> None:
         crud.delete(session, self.resource, id_, version=version)

@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from nsatu.core import identifiers, money
@@ -36,7 +37,19 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Schema(BaseModel):
+    """Every input schema: unknown fields are refused, text is trimmed, and no text may hold a NUL
+    character (PostgreSQL cannot store one, so it would otherwise fail as a server error)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, str) and "\x00" in value:
+                    raise ValueError(f"{key}: must not contain NUL characters")
+        return data
 
 
 class ReadSchema(BaseModel):

@@ -3,53 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, ClassVar, Self
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
 from nsatu.core.lifecycles import SeatRequestStatus, TrainingEventStatus
-from nsatu.shared.schemas import PageParams, ReadSchema, Schema, UpdateSchema
-
-#: Ids are PostgreSQL INTEGER; a larger one can match nothing, and binding it would be a DataError.
-MAX_ID = 2_147_483_647
-Ref = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422 rather than a DataError.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
+from nsatu.shared.schemas import Id, PageParams, ReadSchema, Schema, UpdateSchema
 
 CourseCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
-    AfterValidator(_no_nul),
 ]
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_no_nul),
 ]
-Note = Annotated[str, Field(max_length=4000), AfterValidator(_no_nul)]
-Search = Annotated[str, Field(max_length=100), AfterValidator(_no_nul)]
+Note = Annotated[str, Field(max_length=4000)]
+Search = Annotated[str, Field(max_length=100)]
 Days = Annotated[int, Field(ge=1, le=366)]
 Seats = Annotated[int, Field(ge=1, le=10_000)]
 SeatsOffered = Annotated[int, Field(ge=0, le=10_000)]
-
-
-class _NoNulls(Schema):
-    """Updates are partial, but a field whose column is required may not be set to ``null``."""
-
-    not_null: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _not_null(self) -> Self:
-        for name in sorted(self.not_null & self.model_fields_set):
-            if getattr(self, name) is None:
-                raise ValueError(f"{name}: may not be null")
-        return self
 
 
 # --- Course ------------------------------------------------------------------------------------
@@ -58,32 +31,21 @@ class _NoNulls(Schema):
 class CourseCreate(Schema):
     code: CourseCode
     title: Title
-    capability_area_id: Ref
-    item_type_id: Ref | None = None
-    host_nation_id: Ref
-    site_id: Ref | None = Field(default=None, description="a training centre")
+    capability_area_id: Id
+    item_type_id: Id | None = None
+    host_nation_id: Id
+    site_id: Id | None = Field(default=None, description="a training centre")
     duration_days: Days
     seats_per_event: Seats
 
 
-class CourseUpdate(UpdateSchema, _NoNulls):
-    not_null = frozenset(
-        {
-            "code",
-            "title",
-            "capability_area_id",
-            "host_nation_id",
-            "duration_days",
-            "seats_per_event",
-        }
-    )
-
+class CourseUpdate(UpdateSchema):
     code: CourseCode | None = None
     title: Title | None = None
-    capability_area_id: Ref | None = None
-    item_type_id: Ref | None = None
-    host_nation_id: Ref | None = None
-    site_id: Ref | None = None
+    capability_area_id: Id | None = None
+    item_type_id: Id | None = None
+    host_nation_id: Id | None = None
+    site_id: Id | None = None
     duration_days: Days | None = None
     seats_per_event: Seats | None = None
 
@@ -101,32 +63,30 @@ class CourseRead(ReadSchema):
 
 class CourseFilter(PageParams):
     q: Search | None = Field(default=None, description="title or code contains")
-    capability_area_id: Ref | None = None
-    item_type_id: Ref | None = None
-    host_nation_id: Ref | None = None
-    site_id: Ref | None = None
+    capability_area_id: Id | None = None
+    item_type_id: Id | None = None
+    host_nation_id: Id | None = None
+    site_id: Id | None = None
 
 
 # --- Training event ----------------------------------------------------------------------------
 
 
 class TrainingEventCreate(Schema):
-    course_id: Ref
+    course_id: Id
     starts_on: dt.date
     ends_on: dt.date
     seats_offered: SeatsOffered | None = Field(
         default=None, description="the course's seats per event when omitted"
     )
-    site_id: Ref | None = Field(default=None, description="the course's site when omitted")
+    site_id: Id | None = Field(default=None, description="the course's site when omitted")
 
 
-class TrainingEventUpdate(UpdateSchema, _NoNulls):
-    not_null = frozenset({"starts_on", "ends_on", "seats_offered"})
-
+class TrainingEventUpdate(UpdateSchema):
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
     seats_offered: SeatsOffered | None = None
-    site_id: Ref | None = None
+    site_id: Id | None = None
 
 
 class TrainingEventRead(ReadSchema):
@@ -139,9 +99,9 @@ class TrainingEventRead(ReadSchema):
 
 
 class TrainingEventFilter(PageParams):
-    course_id: Ref | None = None
+    course_id: Id | None = None
     status: TrainingEventStatus | None = None
-    site_id: Ref | None = None
+    site_id: Id | None = None
     starts_from: dt.date | None = None
     starts_to: dt.date | None = None
 
@@ -150,16 +110,14 @@ class TrainingEventFilter(PageParams):
 
 
 class SeatRequestCreate(Schema):
-    training_event_id: Ref
-    requirement_id: Ref | None = Field(default=None, description="the need the training serves")
+    training_event_id: Id
+    requirement_id: Id | None = Field(default=None, description="the need the training serves")
     seats: Seats
     note: Note | None = None
 
 
-class SeatRequestUpdate(UpdateSchema, _NoNulls):
-    not_null = frozenset({"seats"})
-
-    requirement_id: Ref | None = None
+class SeatRequestUpdate(UpdateSchema):
+    requirement_id: Id | None = None
     seats: Seats | None = None
     note: Note | None = None
 
@@ -173,6 +131,6 @@ class SeatRequestRead(ReadSchema):
 
 
 class SeatRequestFilter(PageParams):
-    training_event_id: Ref | None = None
-    requirement_id: Ref | None = None
+    training_event_id: Id | None = None
+    requirement_id: Id | None = None
     status: SeatRequestStatus | None = None

@@ -258,30 +258,22 @@ def _seat_before_update(session: Session, obj: SeatRequest, ch: dict[str, Any]) 
     _check_seats(session, obj.training_event_id, ch["seats"], obj.id)
 
 
-class _SeatRequestEntity(Entity[SeatRequest]):
+def _on_seat_request_act(session: Session, obj: SeatRequest, action: str) -> None:
     """Seats are confirmed only on an event still to come, and attendance only once it runs."""
-
-    def act(self, session: Session, id_: int, action: str, *, version: int | None) -> SeatRequest:
-        needs = {"confirm": BOOKABLE_EVENT, "attend": ATTENDABLE_EVENT}.get(action)
-        if needs is not None:
-            obj = self.get(session, id_)
-            # Only when the action is otherwise possible: an illegal or stale one gets its own 409.
-            possible = obj.status in SEAT_REQUEST.action(action).sources and version in (
-                None,
-                obj.version,
-            )
-            event = session.get(TrainingEvent, obj.training_event_id)
-            assert event is not None  # a foreign key
-            if possible and event.status not in needs:
-                raise errors.TrainingEventNotEditable(
-                    f"the training event is {event.status}; {action} needs it "
-                    + " or ".join(sorted(needs)),
-                    field="training_event_id",
-                )
-        return super().act(session, id_, action, version=version)
+    needs = {"confirm": BOOKABLE_EVENT, "attend": ATTENDABLE_EVENT}.get(action)
+    if needs is None:
+        return
+    event = session.get(TrainingEvent, obj.training_event_id)
+    assert event is not None  # a foreign key
+    if event.status not in needs:
+        raise errors.TrainingEventNotEditable(
+            f"the training event is {event.status}; {action} needs it "
+            + " or ".join(sorted(needs)),
+            field="training_event_id",
+        )
 
 
-SEAT_REQUESTS = _SeatRequestEntity(
+SEAT_REQUESTS = Entity(
     name="seat-requests",
     resource=SEAT_RESOURCE,
     create_schema=s.SeatRequestCreate,
@@ -295,6 +287,7 @@ SEAT_REQUESTS = _SeatRequestEntity(
     ),
     before_create=_seat_before_create,
     before_update=_seat_before_update,
+    on_act=_on_seat_request_act,
 )
 
 ENTITIES = (COURSES, TRAINING_EVENTS, SEAT_REQUESTS)

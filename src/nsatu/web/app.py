@@ -28,7 +28,7 @@ STATIC = Path(__file__).with_name("static")
 
 
 def api_router() -> APIRouter:
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", responses=errors.ERROR_RESPONSES)
 
     @api.get("/health", tags=["meta"], summary="Liveness and database check")
     def health(session: DbSession) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
+from pydantic import BaseModel, ConfigDict
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,6 +16,32 @@ from nsatu.errors import NsatuError
 from nsatu.web.views.rendering import error_page, wants_html
 
 log = logging.getLogger("nsatu.web")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns: a stable code, a sentence, and the field when one is at fault.
+
+    Lifecycle conflicts add ``state``, ``action`` and ``allowed`` (the next states); stale versions
+    add ``current_version``; validation errors add ``errors``, one per field."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    detail: str
+    field: str | None = None
+    errors: list[FieldError] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such record"},
+    409: {"model": ErrorBody, "description": "Stale version, illegal lifecycle move or conflict"},
+    422: {"model": ErrorBody, "description": "Invalid input; `field` names the culprit"},
+}
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
