@@ -132,7 +132,10 @@ def offer_where(f: OfferFilter) -> list[ColumnElement[bool]]:
             or_(*contains(OfferLine.description, f.q), *contains(OfferLine.reference, f.q))
         )
     if f.donor:
-        where.append(OfferLine.donor.has(Nation.code == f.donor.upper()))
+        # A scalar subquery, not ``donor.has(...)``: SQLite cannot turn the correlated EXISTS of
+        # ``has`` into a join and would walk every line of the stage (see docs/performance.md).
+        donor_id = select(Nation.id).where(Nation.code == f.donor.upper()).scalar_subquery()
+        where.append(OfferLine.donor_nation_id == donor_id)
     if f.announced_from:
         where.append(OfferLine.announced_on >= f.announced_from)
     if f.announced_to:
