@@ -70,7 +70,7 @@ def check_foreign_keys(session: Session, res: Resource[M], data: Mapping[str, An
 def check_required(res: Resource[M], changes: Mapping[str, Any]) -> None:
     """An update may not clear a column the table requires (a 422 naming it, not a 409 from the
     NOT NULL constraint)."""
-    columns = res.model.__table__.c  # type: ignore[attr-defined]
+    columns = res.model.__table__.c
     for name, value in changes.items():
         if value is None and name in columns and not columns[name].nullable:
             raise InvalidInput(f"{name}: cannot be emptied", field=name)
