@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from nsatu.db.models import OfferLine
+from nsatu.db.models import NationGdp, OfferLine
 from tests.factories import make_capability_area, make_nation
 
 
@@ -155,3 +156,22 @@ def test_a_write_answers_what_a_later_read_returns(client: TestClient, session: 
     created = _offer(client, donor.id, quantity="4.5")
     assert created == client.get(f"/api/offers/{created['id']}").json()
     assert created["quantity"] == "4.500"
+
+
+def test_a_nations_gdp_series(client: TestClient, session: Session) -> None:
+    nation = make_nation(session)
+    session.add_all(
+        [
+            NationGdp(
+                nation_id=nation.id, year=2022, gdp_usd=Decimal("2000.50"), source="World Bank"
+            ),
+            NationGdp(
+                nation_id=nation.id, year=2021, gdp_usd=Decimal("1900.00"), source="World Bank"
+            ),
+        ]
+    )
+    session.commit()
+    r = client.get(f"/api/nations/{nation.id}/gdp")
+    assert r.status_code == 200
+    assert [(g["year"], g["gdp_usd"]) for g in r.json()] == [(2021, "1900.00"), (2022, "2000.50")]
+    assert client.get("/api/nations/999999/gdp").status_code == 404

@@ -19,7 +19,7 @@ from nsatu.reference.service import ENTITIES as REFERENCE_ENTITIES
 from nsatu.settings import Settings
 from nsatu.training.service import ENTITIES as TRAINING_ENTITIES
 from nsatu.web import errors
-from nsatu.web.api import needs, offers
+from nsatu.web.api import needs, offers, reference
 from nsatu.web.crud_routes import entity_router
 from nsatu.web.deps import DbSession
 from nsatu.web.views import router as views_router
@@ -37,6 +37,7 @@ def api_router() -> APIRouter:
 
     api.include_router(needs.router)
     api.include_router(offers.router)
+    api.include_router(reference.router)
     for entity in (*REFERENCE_ENTITIES, ALLOCATIONS, *LOGISTICS_ENTITIES, *TRAINING_ENTITIES):
         api.include_router(entity_router(entity))
     return api
