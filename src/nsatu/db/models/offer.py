@@ -50,7 +50,8 @@ class OfferLine(Versioned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    donor_nation_id: Mapped[int] = mapped_column(ForeignKey("nation.id"), index=True)
+    # Indexed through ix_offer_line_donor_stage, whose leading column it is.
+    donor_nation_id: Mapped[int] = mapped_column(ForeignKey("nation.id"))
     donor_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     channel: Mapped[OfferChannel] = mapped_column(
         enum_col(OfferChannel, "offer_channel"), default=OfferChannel.BILATERAL
@@ -74,8 +75,8 @@ class OfferLine(Versioned, Base):
     earmark_capability_area_id: Mapped[int | None] = mapped_column(ForeignKey("capability_area.id"))
     earmark: Mapped[str | None] = mapped_column(String(300))
     stage: Mapped[OfferStage] = mapped_column(
-        enum_col(OfferStage, "offer_stage"), default=OfferStage.ANNOUNCED, index=True
-    )
+        enum_col(OfferStage, "offer_stage"), default=OfferStage.ANNOUNCED
+    )  # indexed through ix_offer_line_stage_id
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("offer_line.id", ondelete="RESTRICT"), index=True
     )

@@ -443,9 +443,6 @@ def upgrade() -> None:
             batch_op.f("ix_offer_line_announced_on"), ["announced_on"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_offer_line_donor_nation_id"), ["donor_nation_id"], unique=False
-        )
-        batch_op.create_index(
             "ix_offer_line_donor_stage", ["donor_nation_id", "stage"], unique=False
         )
         batch_op.create_index(
@@ -453,7 +450,6 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_offer_line_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_offer_line_parent_id"), ["parent_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_offer_line_stage"), ["stage"], unique=False)
         batch_op.create_index("ix_offer_line_stage_id", ["stage", "id"], unique=False)
 
     op.create_table(
@@ -888,12 +884,10 @@ def downgrade() -> None:
     op.drop_table("requirement")
     with op.batch_alter_table("offer_line", schema=None) as batch_op:
         batch_op.drop_index("ix_offer_line_stage_id")
-        batch_op.drop_index(batch_op.f("ix_offer_line_stage"))
         batch_op.drop_index(batch_op.f("ix_offer_line_parent_id"))
         batch_op.drop_index(batch_op.f("ix_offer_line_kind"))
         batch_op.drop_index(batch_op.f("ix_offer_line_item_type_id"))
         batch_op.drop_index("ix_offer_line_donor_stage")
-        batch_op.drop_index(batch_op.f("ix_offer_line_donor_nation_id"))
         batch_op.drop_index(batch_op.f("ix_offer_line_announced_on"))
 
     op.drop_table("offer_line")
