@@ -120,7 +120,7 @@ def need_row(ref: Ref, i: int) -> dict[str, Any]:
         "needed_by_on": "2025-04-30",
         "destination_site": ref.site.code,
         "justification": "winter readiness",
-        "releasability": "nsatu",
+        "releasability": "coalition",
     }
 
 
@@ -646,7 +646,7 @@ def seed_offers_and_needs(session: Session, ref: Ref) -> None:
         earmark_capability_area_id=ref.area.id,
         earmark="for the winter",
         notes='multi-line\nnote with "quotes", commas; and =formula',
-        releasability=Releasability.NSATU,
+        releasability=Releasability.COALITION,
         stage=OfferStage.COMMITTED,
     )
     pkg.quantity = None  # a package is valued, not counted

@@ -299,7 +299,7 @@ def _need_form(need: Requirement, **changes: str) -> dict[str, str]:
         "needed_by_on": need.needed_by_on.isoformat(),
         "destination_site_id": "",
         "justification": "",
-        "releasability": "nsatu",
+        "releasability": "coalition",
     }
     return form | changes
 
@@ -382,7 +382,7 @@ def test_new_need_form_creates_or_explains(client: TestClient, session: Session)
         "priority": "2",
         "period": "2025-04",
         "needed_by_on": "2025-05-01",
-        "releasability": "nsatu",
+        "releasability": "coalition",
     }
     count = session.scalar(select(func.count()).select_from(Requirement))
 
@@ -414,7 +414,7 @@ def test_a_database_conflict_is_explained_and_rolled_back(
         "priority": "1",
         "period": "2025-04",
         "needed_by_on": "2025-05-01",
-        "releasability": "nsatu",
+        "releasability": "coalition",
     }
     r = client.post("/needs", data=form)
     assert r.status_code == 409, r.text

@@ -6,12 +6,12 @@ from enum import StrEnum
 
 
 class Releasability(StrEnum):
-    """Who may see a record, from widest to narrowest."""
+    """Who may see a record, from widest to narrowest (see :mod:`nsatu.core.access`)."""
 
-    PUBLIC = "public"  # may appear in public releases
+    PUBLIC = "public"  # anyone, including the public release
     COALITION = "coalition"  # every participating nation
-    NSATU = "nsatu"  # NSATU staff and the originating nation
-    ORIGINATOR = "originator"  # the originating nation only (and auditors)
+    BILATERAL = "bilateral"  # the donor, the recipient and the coordinators
+    INTERNAL = "internal"  # the coordinators only
 
 
 class OrganisationKind(StrEnum):

@@ -122,7 +122,7 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
             needed_by_on=n.needed_by_on,
             destination_site_id=sites[n.destination].id,
             justification=n.justification,
-            releasability=Releasability.NSATU,
+            releasability=Releasability.COALITION,
             status=n.status,
             is_synthetic=True,
         )

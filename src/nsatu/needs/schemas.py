@@ -40,7 +40,7 @@ class RequirementCreate(Schema):
     needed_by_on: dt.date
     destination_site_id: Id | None = None
     justification: Annotated[str, Field(max_length=20_000)] | None = None
-    releasability: Releasability = Releasability.NSATU
+    releasability: Releasability = Releasability.COALITION
     is_synthetic: bool = False
 
     @model_validator(mode="after")

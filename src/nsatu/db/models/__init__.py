@@ -1,6 +1,8 @@
 """ORM models, one module per aggregate. Importing this package registers every table."""
 
 from nsatu.db.models.allocation import Allocation
+from nsatu.db.models.audit import AuditEntry
+from nsatu.db.models.identity import ApiToken, User, WebSession
 from nsatu.db.models.logistics import Consignment, ConsignmentLeg, ConsignmentLine, TrackingEvent
 from nsatu.db.models.offer import OfferLine
 from nsatu.db.models.reference import (
@@ -16,6 +18,8 @@ from nsatu.db.models.training import Course, SeatRequest, TrainingEvent
 
 __all__ = [
     "Allocation",
+    "ApiToken",
+    "AuditEntry",
     "CapabilityArea",
     "Consignment",
     "ConsignmentLeg",
@@ -31,4 +35,6 @@ __all__ = [
     "Site",
     "TrackingEvent",
     "TrainingEvent",
+    "User",
+    "WebSession",
 ]

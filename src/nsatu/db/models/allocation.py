@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from nsatu.core.enums import AllocationSource
+from nsatu.core.enums import AllocationSource, Releasability
 from nsatu.core.lifecycles import AllocationStatus
 from nsatu.db.base import Base, Quantity, Versioned
 from nsatu.db.models.offer import OfferLine
@@ -34,6 +34,9 @@ class Allocation(Versioned, Base):
         index=True,
     )
     note: Mapped[str | None] = mapped_column(Text)
+    releasability: Mapped[Releasability] = mapped_column(
+        enum_col(Releasability, "releasability"), default=Releasability.BILATERAL
+    )
 
     offer_line: Mapped[OfferLine] = relationship(lazy="raise")
     requirement: Mapped[Requirement] = relationship(lazy="raise")

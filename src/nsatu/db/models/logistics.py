@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from nsatu.core.enums import TrackingEventKind, TransportMode
+from nsatu.core.enums import Releasability, TrackingEventKind, TransportMode
 from nsatu.core.lifecycles import ConsignmentStatus
 from nsatu.db.base import Base, Quantity, UTCDateTime, Versioned, utcnow
 from nsatu.db.models.offer import OfferLine
@@ -32,6 +32,9 @@ class Consignment(Versioned, Base):
         index=True,
     )
     notes: Mapped[str | None] = mapped_column(Text)
+    releasability: Mapped[Releasability] = mapped_column(
+        enum_col(Releasability, "releasability"), default=Releasability.BILATERAL
+    )
 
     origin_site: Mapped[Site] = relationship(foreign_keys=[origin_site_id], lazy="raise")
     destination_site: Mapped[Site] = relationship(foreign_keys=[destination_site_id], lazy="raise")

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -83,6 +84,8 @@ class OfferLine(Versioned, Base):
     releasability: Mapped[Releasability] = mapped_column(
         enum_col(Releasability, "releasability"), default=Releasability.COALITION
     )
+    #: Counted in public aggregates as "undisclosed donor", and shown so to the public.
+    anonymise_donor: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(40), default="manual")
     source_ref: Mapped[str | None] = mapped_column(String(80))
     notes: Mapped[str | None] = mapped_column(Text)

@@ -40,7 +40,7 @@ class Requirement(Versioned, Base):
     destination_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
     justification: Mapped[str | None] = mapped_column(Text)
     releasability: Mapped[Releasability] = mapped_column(
-        enum_col(Releasability, "releasability"), default=Releasability.NSATU
+        enum_col(Releasability, "releasability"), default=Releasability.COALITION
     )
     status: Mapped[RequirementStatus] = mapped_column(
         enum_col(RequirementStatus, "requirement_status"),

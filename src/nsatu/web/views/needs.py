@@ -105,7 +105,7 @@ def needs_new(request: Request, session: DbSession) -> Response:
     defaults = {
         "priority": "2",
         "period": dt.datetime.now(dt.UTC).strftime("%Y-%m"),
-        "releasability": "nsatu",
+        "releasability": "coalition",
     }
     return render(request, "needs/form.html", _form_context(session, defaults, None, None))
 

@@ -377,8 +377,8 @@ def upgrade() -> None:
             sa.Enum(
                 "public",
                 "coalition",
-                "nsatu",
-                "originator",
+                "bilateral",
+                "internal",
                 name="releasability",
                 native_enum=False,
                 create_constraint=True,
@@ -472,8 +472,8 @@ def upgrade() -> None:
             sa.Enum(
                 "public",
                 "coalition",
-                "nsatu",
-                "originator",
+                "bilateral",
+                "internal",
                 name="releasability",
                 native_enum=False,
                 create_constraint=True,
