@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from nsatu.core.access import Channel, system_actor
 from nsatu.db.migrate import upgrade
 from nsatu.db.session import enable_sqlite_savepoints, make_engine
 from nsatu.settings import Settings
@@ -25,6 +27,12 @@ from nsatu.web.app import create_app
 PG_ENV = "NSATU_TEST_DATABASE_URL"
 IN_CI = bool(os.environ.get("CI"))
 PG_SCHEMA = f"nsatu_test_{os.getpid()}"
+
+
+def as_coordinator(app: FastAPI) -> FastAPI:
+    """Until sign-in exists, test apps act as a coordinator (full rights) without credentials."""
+    app.state.anonymous_actor = system_actor("test", Channel.API)
+    return app
 
 
 def private_schema(url: str, name: str) -> str:
@@ -109,6 +117,8 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def client(session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
+    app = as_coordinator(
+        create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
+    )
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c

@@ -141,7 +141,7 @@ def test_needs_in_database_are_synthetic(demo_read: Session) -> None:
     for need, kind in needs:
         assert need.is_synthetic
         assert (need.justification or "").startswith("[SYNTHETIC]")
-        assert need.releasability is Releasability.NSATU
+        assert need.releasability is Releasability.COALITION
         assert kind is SiteKind.HANDOVER_POINT
 
 

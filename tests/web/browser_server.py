@@ -34,6 +34,7 @@ from nsatu.reference import schemas as ref
 from nsatu.reference.service import CAPABILITY_AREAS, ITEM_TYPES, NATIONS, SITES
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from tests.conftest import as_coordinator
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -233,7 +234,7 @@ class LiveServer:
     def start(self, timeout: float = 15.0) -> LiveServer:
         settings = Settings(database_url=self.database_url, assets_dir=ROOT / "node_modules")
         config = uvicorn.Config(
-            create_app(settings),
+            as_coordinator(create_app(settings)),
             host="127.0.0.1",
             port=0,
             log_level="warning",

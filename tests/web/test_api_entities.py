@@ -25,6 +25,7 @@ from nsatu.core.lifecycles import OfferStage, RequirementStatus, TrainingEventSt
 from nsatu.db.models import Consignment, Course, OfferLine, Site, TrainingEvent
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from tests.conftest import as_coordinator
 from tests.factories import (
     make_capability_area,
     make_item_type,
@@ -41,7 +42,7 @@ MISSING = 999_999
 
 @pytest.fixture(scope="module")
 def app() -> FastAPI:
-    return create_app(Settings(database_url="sqlite://"))
+    return as_coordinator(create_app(Settings(database_url="sqlite://")))
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ from nsatu.db.models import (
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from tests.conftest import as_coordinator
 
 
 def error_contract(ctx: CheckContext, response: Response, case: schemathesis.Case) -> bool | None:
@@ -149,7 +150,7 @@ def _seed(url: str) -> None:
 # Built at import because schemathesis makes one test per operation from the schema at collection
 # (its lazy ``from_fixture`` loader does not run under this pytest). Building the app touches no
 # database; the fixture below gives it one before the first request.
-app = create_app(Settings(database_url="sqlite://"))
+app = as_coordinator(create_app(Settings(database_url="sqlite://")))
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
 
 

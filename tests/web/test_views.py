@@ -19,6 +19,7 @@ from nsatu.core.lifecycles import OfferStage, RequirementStatus
 from nsatu.db.models import NationGdp, OfferLine, Requirement
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from tests.conftest import as_coordinator
 from tests.factories import (
     make_capability_area,
     make_nation,
@@ -125,7 +126,9 @@ def test_every_page_renders_with_layout_and_content(client: TestClient, session:
 
 def test_assets_are_served_locally(session_factory: sessionmaker[Session]) -> None:
     settings = Settings(database_url="sqlite://", assets_dir=ROOT / "node_modules")
-    with TestClient(create_app(settings, session_factory=session_factory)) as client:
+    with TestClient(
+        as_coordinator(create_app(settings, session_factory=session_factory))
+    ) as client:
         page = client.get("/needs").text
         for src in re.findall(r'(?:src|href)="(/(?:vendor|static)/[^"]+)"', page):
             assert client.get(src).status_code == 200, src

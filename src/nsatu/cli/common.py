@@ -3,6 +3,7 @@ exit codes (2 for a user error, 1 for a failure)."""
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import Actor, Channel, system_actor
 from nsatu.errors import InvalidInput, NotFound, NsatuError
 from nsatu.settings import Settings
 
@@ -42,14 +44,21 @@ def settings() -> Settings:
     return s
 
 
+def cli_actor() -> Actor:
+    """Commands run on the server with full rights, recorded under the operating-system user."""
+    return system_actor(f"cli:{getpass.getuser()}", Channel.CLI)
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """One transaction for the command; business errors exit with a message, not a traceback."""
+    from nsatu.db.scoping import set_actor
     from nsatu.db.session import make_engine, make_session_factory, transaction
 
     engine = make_engine(settings().database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
+            set_actor(session, cli_actor())
             yield session
     except NsatuError as exc:
         fail(

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import PUBLIC
+from nsatu.db.scoping import set_actor
 from nsatu.db.session import transaction
 from nsatu.shared.schemas import MAX_ID
 
@@ -17,6 +19,8 @@ def get_session(request: Request) -> Iterator[Session]:
     the route returns and *before* the response is sent, so a failed commit is an error response,
     never a success the database does not hold."""
     with transaction(request.app.state.session_factory) as session:
+        # Safe by default: a request sees only public records until authentication says otherwise.
+        set_actor(session, getattr(request.app.state, "anonymous_actor", PUBLIC))
         yield session
 
 
