@@ -26,6 +26,7 @@ demo: db
 	$(BIN)/nsatu demo load --if-empty
 
 run: demo
+	$(BIN)/nsatu demo users
 	$(BIN)/nsatu serve
 
 lint: $(STAMP)

@@ -10,29 +10,49 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from nsatu.core.access import Channel, system_actor
+from nsatu.core.access import Role
 from nsatu.db.migrate import upgrade
+from nsatu.db.models import User
 from nsatu.db.session import enable_sqlite_savepoints, make_engine
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from tests.factories import make_token, make_user
 
 PG_ENV = "NSATU_TEST_DATABASE_URL"
 IN_CI = bool(os.environ.get("CI"))
 PG_SCHEMA = f"nsatu_test_{os.getpid()}"
 
 
-def as_coordinator(app: FastAPI) -> FastAPI:
-    """Until sign-in exists, test apps act as a coordinator (full rights) without credentials."""
-    app.state.anonymous_actor = system_actor("test", Channel.API)
-    return app
+def sign_in(
+    client: TestClient,
+    session_factory: sessionmaker[Session],
+    *,
+    role: Role = Role.COORDINATOR,
+    **user: Any,
+) -> User:
+    """Sign ``client`` in for real: a user of ``role`` (see ``make_user`` for ``user``) and an API
+    token are committed to the test's database, and every request of the client carries
+    ``Authorization: Bearer``. Returns the user."""
+    with session_factory() as s:
+        account = make_user(s, role=role, **user)
+        token = make_token(s, account)
+        s.commit()
+    client.headers["Authorization"] = f"Bearer {token}"
+    return account
+
+
+def as_coordinator(client: TestClient, session_factory: sessionmaker[Session]) -> TestClient:
+    """``client`` signed in as a coordinator (full rights) with a real user and token."""
+    sign_in(client, session_factory, role=Role.COORDINATOR)
+    return client
 
 
 def private_schema(url: str, name: str) -> str:
@@ -117,8 +137,15 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def client(session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = as_coordinator(
-        create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
-    )
+    """A client of the app on the test's database, signed in as a coordinator (a real user with a
+    real bearer token). ``anonymous_client`` has no credentials."""
+    app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield as_coordinator(c, session_factory)
+
+
+@pytest.fixture
+def anonymous_client(session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c

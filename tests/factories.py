@@ -9,8 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import NATION_ROLES, SITE_ROLES, Role
 from nsatu.core.enums import OfferKind, SiteKind
-from nsatu.db.models import CapabilityArea, ItemType, Nation, OfferLine, Requirement, Site
+from nsatu.db.models import CapabilityArea, ItemType, Nation, OfferLine, Requirement, Site, User
+from nsatu.identity import service as identity_service
+from nsatu.identity.schemas import TokenCreate
 
 _seq = itertools.count(1)
 
@@ -128,3 +131,54 @@ def make_requirement(
     session.add(obj)
     session.flush()
     return obj
+
+
+#: The nation flag each nation-bound role needs (a donor liaison's nation is a donor, ...).
+_ROLE_NATION_FLAG = {
+    Role.DONOR_LIAISON: "is_donor",
+    Role.RECIPIENT_PLANNER: "is_recipient",
+    Role.TRAINING_COORDINATOR: "is_host",
+}
+
+
+def make_user(
+    session: Session,
+    *,
+    role: Role = Role.COORDINATOR,
+    nation: Nation | None = None,
+    site: Site | None = None,
+    password: str | None = None,
+    **kw: Any,
+) -> User:
+    """A user of ``role``; a nation-bound role gets a nation of the right kind and a hub operator
+    a hub unless given. ``password`` is hashed (argon2); without one it is a token-only account."""
+    n = _n()
+    if role in NATION_ROLES and nation is None:
+        nation = make_nation(session, **{_ROLE_NATION_FLAG[role]: True})
+    if role in SITE_ROLES and site is None:
+        site = make_site(session)
+    obj = User(
+        **(
+            {
+                "username": f"user-{n}",
+                "display_name": f"User {n}",
+                "role": role,
+                "nation_id": site.nation_id
+                if site is not None
+                else (nation.id if nation else None),
+                "site_id": site.id if site is not None else None,
+                "password_hash": identity_service.hash_password(password) if password else None,
+                "is_active": True,
+                "failed_logins": 0,
+            }
+            | kw
+        )
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def make_token(session: Session, user: User, **kw: Any) -> str:
+    """A real API token of ``user`` (the secret; only its hash is stored)."""
+    return identity_service.create_token(session, user.username, TokenCreate(**kw)).token

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
@@ -28,3 +29,6 @@ class Settings(BaseSettings):
     assets_dir: Path = Path("node_modules")
     #: Log SQL statements (very verbose).
     echo_sql: bool = False
+    #: Signs the CSRF tokens of anonymous forms (the login page). Set it when several processes
+    #: serve the app; unset, each process makes a random one at start.
+    secret_key: SecretStr | None = None

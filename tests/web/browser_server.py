@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import uvicorn
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import Role
 from nsatu.core.enums import OfferKind, Releasability, SiteKind, ValuationBasis
 from nsatu.db.migrate import upgrade
 from nsatu.db.models import NationGdp
@@ -34,10 +36,15 @@ from nsatu.reference import schemas as ref
 from nsatu.reference.service import CAPABILITY_AREAS, ITEM_TYPES, NATIONS, SITES
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
-from tests.conftest import as_coordinator
+from tests.factories import make_user
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+#: The coordinator the browser tests sign in as, through the login page.
+COORDINATOR = ("coordinator", "browser-test-password")
 
 
 def seed(session: Session) -> dict[str, int]:
@@ -46,6 +53,11 @@ def seed(session: Session) -> dict[str, int]:
     _seed_reference(session, ids)
     _seed_needs(session, ids)
     _seed_offers(session, ids)
+    username, password = COORDINATOR
+    ids["user:coordinator"] = make_user(
+        session, role=Role.COORDINATOR, username=username, password=password,
+        display_name="Test Coordinator",
+    ).id  # fmt: skip
     session.flush()
     return ids
 
@@ -204,6 +216,15 @@ def _seed_offers(session: Session, ids: dict[str, int]) -> None:
         ids[f"offer:{key}"] = line.id
 
 
+def log_in(page: Page, username: str, password: str, *, path: str = "/") -> None:
+    """Sign in through the login page, as a person would, and land on ``path``."""
+    page.goto(f"/login?next={path}")
+    page.locator("#f-username").fill(username)
+    page.locator("#f-password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{path}")
+
+
 def prepare_database(path: Path, *, demo: bool = False) -> tuple[str, dict[str, int]]:
     """Migrate a fresh SQLite file and fill it; returns its URL and the seeded ids."""
     url = f"sqlite:///{path}"
@@ -212,8 +233,11 @@ def prepare_database(path: Path, *, demo: bool = False) -> tuple[str, dict[str, 
     with transaction(make_session_factory(engine)) as session:
         if demo:
             from nsatu.demo.service import load_demo
+            from nsatu.demo.users import ensure_demo_users
 
             load_demo(session)
+            for login in ensure_demo_users(session):
+                print(f"demo login: {login.username} / {login.password} ({login.role})")
             ids: dict[str, int] = {}
         else:
             ids = seed(session)
@@ -234,7 +258,7 @@ class LiveServer:
     def start(self, timeout: float = 15.0) -> LiveServer:
         settings = Settings(database_url=self.database_url, assets_dir=ROOT / "node_modules")
         config = uvicorn.Config(
-            as_coordinator(create_app(settings)),
+            create_app(settings),
             host="127.0.0.1",
             port=0,
             log_level="warning",
@@ -285,6 +309,8 @@ def main() -> None:
         with LiveServer(url) as server:
             if args.screenshot is None:
                 print(f"serving at {server.base_url} (Ctrl-C to stop)")
+                if not args.demo:
+                    print(f"sign in as {COORDINATOR[0]} / {COORDINATOR[1]}")
                 while True:
                     time.sleep(3600)
             from playwright.sync_api import sync_playwright

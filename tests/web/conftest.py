@@ -1,5 +1,7 @@
 """Fixtures of the browser tests: one live server over a seeded SQLite file, and one headless
-Chromium, per run; a fresh browser context (cookies, history) per test.
+Chromium, per run; a fresh browser context (cookies, history) per test. ``page`` is signed in as
+the seeded coordinator (through the login page, once per run: each context starts with that
+session's cookie); ``anonymous_page`` is a visitor who has not signed in.
 
 Without Chromium the browser tests are skipped locally, and fail in CI (``CI`` set): there they
 are required.
@@ -14,10 +16,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.web.browser_server import CHROMIUM_ARGS, LiveServer, prepare_database
+from tests.web.browser_server import (
+    CHROMIUM_ARGS,
+    COORDINATOR,
+    LiveServer,
+    log_in,
+    prepare_database,
+)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, StorageState
 
 CHROMIUM = Path(os.environ.get("NSATU_CHROMIUM", "/usr/bin/chromium"))
 
@@ -49,15 +57,44 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+def _context(
+    browser: Browser, live_server: LiveServer, state: StorageState | None = None
+) -> BrowserContext:
     context = browser.new_context(
-        base_url=live_server.base_url, viewport={"width": 1280, "height": 900}
+        base_url=live_server.base_url,
+        viewport={"width": 1280, "height": 900},
+        storage_state=state,
     )
     context.set_default_timeout(5_000)
+    return context
+
+
+def _watched(context: BrowserContext) -> Iterator[Page]:
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     yield tab
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def coordinator_state(browser: Browser, live_server: LiveServer) -> StorageState:
+    """The cookies of the coordinator after signing in through the login page."""
+    context = _context(browser, live_server)
+    log_in(context.new_page(), *COORDINATOR)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def page(
+    browser: Browser, live_server: LiveServer, coordinator_state: StorageState
+) -> Iterator[Page]:
+    yield from _watched(_context(browser, live_server, coordinator_state))
+
+
+@pytest.fixture
+def anonymous_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    yield from _watched(_context(browser, live_server))

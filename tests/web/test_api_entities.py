@@ -42,7 +42,7 @@ MISSING = 999_999
 
 @pytest.fixture(scope="module")
 def app() -> FastAPI:
-    return as_coordinator(create_app(Settings(database_url="sqlite://")))
+    return create_app(Settings(database_url="sqlite://"))
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def client(app: FastAPI, session_factory: sessionmaker[Session]) -> Iterator[Tes
     transaction through ``session_factory``."""
     app.state.session_factory = session_factory
     with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+        yield as_coordinator(c, session_factory)
 
 
 # --- Local factories for the logistics and training rows ----------------------------------------

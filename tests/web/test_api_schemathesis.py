@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from nsatu.core.access import Role
 from nsatu.core.enums import OfferKind, SiteKind
 from nsatu.core.lifecycles import OfferStage, RequirementStatus
 from nsatu.db.migrate import upgrade
@@ -42,7 +43,7 @@ from nsatu.db.models import (
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
-from tests.conftest import as_coordinator
+from tests.factories import make_token, make_user
 
 
 def error_contract(ctx: CheckContext, response: Response, case: schemathesis.Case) -> bool | None:
@@ -66,9 +67,11 @@ CHECKS = [
 ]
 
 
-def _seed(url: str) -> None:
+def _seed(url: str) -> str:
+    """One row of each kind; returns the API token of a coordinator (a real user)."""
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as s:
+        token = make_token(s, make_user(s, role=Role.COORDINATOR))
         nation = Nation(code="POL", name="Poland", is_donor=True, is_host=True, is_recipient=True)
         area = CapabilityArea(code="power", name="Power")
         s.add_all([nation, area])
@@ -145,12 +148,15 @@ def _seed(url: str) -> None:
             ]
         )
     engine.dispose()
+    return token
 
 
 # Built at import because schemathesis makes one test per operation from the schema at collection
 # (its lazy ``from_fixture`` loader does not run under this pytest). Building the app touches no
 # database; the fixture below gives it one before the first request.
-app = as_coordinator(create_app(Settings(database_url="sqlite://")))
+app = create_app(Settings(database_url="sqlite://"))
+#: The generated requests are sent as a coordinator; the fixture fills in the token.
+AUTH: dict[str, str] = {}
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
 
 
@@ -159,7 +165,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     path: Path = tmp_path_factory.mktemp("schemathesis") / "api.db"
     url = f"sqlite:///{path}"
     upgrade(url)
-    _seed(url)
+    AUTH["Authorization"] = f"Bearer {_seed(url)}"
     engine = make_engine(url)
     app.state.session_factory = make_session_factory(engine)
     yield
@@ -178,7 +184,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     ],
 )
 def test_api_conforms_and_never_fails(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(headers=AUTH, checks=CHECKS)
 
 
 def test_422_is_documented_as_sent() -> None:

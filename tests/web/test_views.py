@@ -126,8 +126,8 @@ def test_every_page_renders_with_layout_and_content(client: TestClient, session:
 
 def test_assets_are_served_locally(session_factory: sessionmaker[Session]) -> None:
     settings = Settings(database_url="sqlite://", assets_dir=ROOT / "node_modules")
-    with TestClient(
-        as_coordinator(create_app(settings, session_factory=session_factory))
+    with as_coordinator(
+        TestClient(create_app(settings, session_factory=session_factory)), session_factory
     ) as client:
         page = client.get("/needs").text
         for src in re.findall(r'(?:src|href)="(/(?:vendor|static)/[^"]+)"', page):

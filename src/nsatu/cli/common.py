@@ -44,21 +44,22 @@ def settings() -> Settings:
     return s
 
 
-def cli_actor() -> Actor:
+def cli_actor(channel: Channel = Channel.CLI) -> Actor:
     """Commands run on the server with full rights, recorded under the operating-system user."""
-    return system_actor(f"cli:{getpass.getuser()}", Channel.CLI)
+    return system_actor(f"cli:{getpass.getuser()}", channel)
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction for the command; business errors exit with a message, not a traceback."""
+def unit_of_work(channel: Channel = Channel.CLI) -> Iterator[Session]:
+    """One transaction for the command; business errors exit with a message, not a traceback.
+    ``channel`` is where the audit trail says the changes came from (``import`` for imports)."""
     from nsatu.db.scoping import set_actor
     from nsatu.db.session import make_engine, make_session_factory, transaction
 
     engine = make_engine(settings().database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
-            set_actor(session, cli_actor())
+            set_actor(session, cli_actor(channel))
             yield session
     except NsatuError as exc:
         fail(

@@ -19,6 +19,7 @@ from nsatu.cli.common import (
     print_table,
     unit_of_work,
 )
+from nsatu.core.access import Channel
 from nsatu.core.lifecycles import OfferStage, RequirementStatus
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def _import(kind: str, file: Path, dry_run: bool, as_json: bool) -> None:
         fail(f"{file}: {exc.strerror or exc}", code=EXIT_USER_ERROR, as_json=as_json)
     bar = _Bar(enabled=not as_json and sys.stdout.isatty())
     try:
-        with unit_of_work() as session:
+        with unit_of_work(Channel.IMPORT) as session:
             try:
                 result = run(session, data, fmt, dry_run=dry_run, progress=bar)
             except ImportRejected as exc:

@@ -36,3 +36,26 @@ def load(
         print_json({"loaded": True, "seconds": round(time.perf_counter() - started, 2), **counts})
     else:
         print_table("Demo data loaded", ["what", "rows"], sorted(counts.items()))
+
+
+@app.command("users")
+def users(as_json: bool = JsonOpt) -> None:
+    """Create one demo user per role (those missing) and print their logins. DEMO ONLY: the
+    passwords are public; never run this on a server that holds real data."""
+    from nsatu.demo.users import ensure_demo_users
+
+    with unit_of_work() as session:
+        logins = ensure_demo_users(session)
+    if as_json:
+        print_json([dataclasses.asdict(login) for login in logins])
+        return
+    rows = [
+        (login.username, login.password, login.role, login.scope or "", login.note or login.status)
+        for login in logins
+    ]
+    print_table("Demo logins", ["username", "password", "role", "nation/hub", "status"], rows)
+    typer.secho(
+        "DEMO ONLY: these passwords are published in the source. Never use them with real data.",
+        fg=typer.colors.YELLOW,
+        bold=True,
+    )

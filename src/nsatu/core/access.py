@@ -9,23 +9,36 @@ role               may see                                        may change
 coordinator        everything                                     everything
 donor_liaison      its nation's offers in full; published needs;  its nation's offers
                    other donors' offers as releasability allows
-recipient_planner  the needs and the offers allocated to them     the needs
+recipient_planner  the needs and the offers allocated to them     the needs; proof of delivery
 hub_operator       the consignments through its hub               tracking events at its hub
-training_coord.    its host nation's courses and seat requests    its courses
+training_coord.    its host nation's courses and seat requests    its courses, their events and
+                                                                  seat requests
 auditor            everything, plus the audit log                 nothing
 public (no login)  only what is released as public                nothing
 ================== ============================================== ==============================
 
 Releasability of a record: ``public`` (anyone), ``coalition`` (every participating nation),
 ``bilateral`` (the donor, the recipient and the coordinators), ``internal`` (coordinators only).
+Auditors see everything; a nation always sees its own offers, the recipient its own needs, and a
+hub operator the consignments through its hub, whatever their releasability.
+
+Records that follow another one take its scope: consignment lines, legs and tracking events follow
+their consignment, seat requests the host nation of their course. Reference data (nations,
+organisations, sites, capability areas, the catalogue), courses and training events are not
+sensitive: everyone sees them. Reading never depends on anything but the facts passed to these
+predicates, so :mod:`nsatu.db.scoping` can state each of them as one SQL criterion.
+
+An offer whose donor asked to stay anonymous is shown to the public as an undisclosed donor
+(:func:`donor_disclosed`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from nsatu.core.enums import Releasability
+from nsatu.core.enums import Releasability, TrackingEventKind
 from nsatu.core.lifecycles import RequirementStatus
 
 
@@ -37,6 +50,11 @@ class Role(StrEnum):
     TRAINING_COORDINATOR = "training_coordinator"
     AUDITOR = "auditor"
     PUBLIC = "public"
+
+    @property
+    def label(self) -> str:
+        """For messages: ``donor liaison``."""
+        return self.value.replace("_", " ")
 
 
 class Channel(StrEnum):
@@ -140,6 +158,66 @@ def need_visible(actor: Actor, *, status: RequirementStatus, releasability: Rele
     return status in PUBLISHED_NEED_STATES and releasability in COALITION_LEVELS
 
 
+def allocation_visible(actor: Actor, *, releasability: Releasability, donor_nation_id: int) -> bool:
+    """May ``actor`` see an allocation at ``releasability`` of an offer of ``donor_nation_id``?"""
+    if actor.sees_all or releasability is Releasability.PUBLIC:
+        return True
+    if actor.role is Role.RECIPIENT_PLANNER:
+        return releasability is not Releasability.INTERNAL
+    if actor.role is Role.DONOR_LIAISON and donor_nation_id == actor.nation_id:
+        return releasability is not Releasability.INTERNAL
+    return not actor.is_public and releasability is Releasability.COALITION
+
+
+def consignment_visible(
+    actor: Actor,
+    *,
+    releasability: Releasability,
+    site_ids: Collection[int],
+    donor_nation_ids: Collection[int],
+) -> bool:
+    """May ``actor`` see a consignment (and its lines, legs and tracking events)?
+
+    ``site_ids`` are the sites it passes: origin, destination and both ends of every leg.
+    ``donor_nation_ids`` are the donors of the offer lines it carries.
+    """
+    if actor.sees_all:
+        return True
+    if actor.role is Role.HUB_OPERATOR:
+        return actor.site_id in site_ids
+    if releasability is Releasability.PUBLIC:
+        return True
+    if actor.role is Role.RECIPIENT_PLANNER:
+        return releasability is not Releasability.INTERNAL
+    if actor.role is Role.DONOR_LIAISON and actor.nation_id in donor_nation_ids:
+        return releasability is not Releasability.INTERNAL
+    return not actor.is_public and releasability is Releasability.COALITION
+
+
+def seat_request_visible(actor: Actor, *, host_nation_id: int) -> bool:
+    """May ``actor`` see a request for seats on a course hosted by ``host_nation_id``?"""
+    if actor.sees_all or actor.role is Role.RECIPIENT_PLANNER:
+        return True
+    return actor.role is Role.TRAINING_COORDINATOR and host_nation_id == actor.nation_id
+
+
+def donor_disclosed(actor: Actor, *, anonymise_donor: bool) -> bool:
+    """May ``actor`` know who the donor of a line it sees is?
+
+    A donor may ask to stay anonymous: the public then sees an undisclosed donor (and cannot find
+    the line by its donor); every signed-in role that sees the line sees the real donor.
+    """
+    return not (anonymise_donor and actor.is_public)
+
+
+# --- Writes ----------------------------------------------------------------------------------
+
+#: What a recipient planner records as proof of delivery.
+PROOF_OF_DELIVERY = frozenset({TrackingEventKind.RECEIVED, TrackingEventKind.DISCREPANCY})
+#: The consignment action that confirms a delivery.
+RECEIVE_ACTION = "receive"
+
+
 def may_change_offer(actor: Actor, *, donor_nation_id: int) -> bool:
     """Coordinators change any offer; a donor liaison only its own nation's."""
     if actor.role is Role.COORDINATOR:
@@ -154,3 +232,28 @@ def may_change_need(actor: Actor) -> bool:
 def may_change_reference(actor: Actor) -> bool:
     """Nations, sites, the catalogue and other shared registries."""
     return actor.role is Role.COORDINATOR
+
+
+def may_change_training(actor: Actor, *, host_nation_id: int) -> bool:
+    """A course, its training events and their seat requests belong to the course's host nation."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    return actor.role is Role.TRAINING_COORDINATOR and host_nation_id == actor.nation_id
+
+
+def may_record_tracking_event(
+    actor: Actor, *, site_id: int | None, kind: TrackingEventKind
+) -> bool:
+    """Hub operators report what happens at their hub; recipient planners prove delivery."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    if actor.role is Role.HUB_OPERATOR:
+        return site_id is not None and site_id == actor.site_id
+    return actor.role is Role.RECIPIENT_PLANNER and kind in PROOF_OF_DELIVERY
+
+
+def may_act_on_consignment(actor: Actor, action: str) -> bool:
+    """Coordinators run consignments; the recipient confirms receipt (proof of delivery)."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    return actor.role is Role.RECIPIENT_PLANNER and action == RECEIVE_ACTION

@@ -3,6 +3,12 @@ actions with optimistic concurrency.
 
 Domain services describe an entity once as a :class:`Resource` and add their own rules around these
 functions; nothing here commits.
+
+Every write passes :func:`authorize` first, before any lookup or validation, so a refused write
+changes nothing and tells nothing: coordinators change everything, auditors and the public nothing,
+and every other role only what the resource's ``write_rule`` (declared next to the resource in its
+domain's ``service.py``) allows. A resource without a rule is changed by coordinators only. Rows
+outside the actor's read scope are not found (404) before any write rule runs.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
+from nsatu.core.access import Actor, Role
 from nsatu.core.lifecycles import Lifecycle
+from nsatu.db.actor import actor_of
 from nsatu.db.base import Base
 from nsatu.db.repository import (
     Page,
@@ -29,9 +37,33 @@ from nsatu.db.repository import (
     paginate,
     require_exists,
 )
-from nsatu.errors import InvalidInput, NotFound
+from nsatu.errors import InvalidInput, NotFound, PermissionDenied
 
 M = TypeVar("M", bound=Base)
+
+#: The operations a write rule is asked about (besides the names of lifecycle actions).
+CREATE, UPDATE, DELETE = "create", "update", "delete"
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write for a rule to judge: ``op`` is ``create``, ``update``, ``delete`` or the name of a
+    lifecycle action; ``row`` the stored row (``None`` on a create); ``values`` the fields the
+    write sets (all of them on a create, the changes on an update, none on an action)."""
+
+    op: str
+    row: Any
+    values: Mapping[str, Any]
+
+    def before(self, name: str) -> Any:
+        return None if self.row is None else getattr(self.row, name)
+
+    def after(self, name: str) -> Any:
+        return self.values[name] if name in self.values else self.before(name)
+
+
+#: Raises ``PermissionDenied`` when ``actor`` (never a coordinator) may not make the write.
+WriteRule = Callable[[Session, Actor, Write], None]
 
 
 @dataclass(frozen=True)
@@ -49,10 +81,52 @@ class Resource(Generic[M]):
     load: Sequence[ORMOption] = ()
     lifecycle: Lifecycle[Any] | None = None
     state_attr: str = "status"
+    #: Who besides coordinators may write (see :func:`authorize`); ``None``: coordinators only.
+    write_rule: WriteRule | None = None
 
     @property
     def pk(self) -> ColumnElement[Any]:
         return self.model.__table__.c.id
+
+
+def authorize(session: Session, res: Resource[M], write: Write) -> None:
+    """Refuse (403) a write the session's actor may not make. A session without an actor is
+    in-process code and may write anything.
+
+    Raises:
+        PermissionDenied: the actor's role may not make this write; nothing was changed.
+    """
+    actor = actor_of(session)
+    if actor is None or actor.role is Role.COORDINATOR:
+        return
+    if not actor.may_write:
+        who = "the public" if actor.is_public else f"an {actor.role.label}"
+        raise PermissionDenied(f"{who} may not change {res.label}s (read-only role)")
+    if res.write_rule is None:
+        raise PermissionDenied(f"only coordinators change {res.label}s")
+    res.write_rule(session, actor, write)
+
+
+def check_owner(
+    write: Write,
+    name: str,
+    allowed: Callable[[Any], bool],
+    *,
+    row_message: str,
+    field_message: str,
+) -> None:
+    """Refuse a write unless the owner in field ``name`` is ``allowed`` both as stored and as
+    written: a row of another owner stays closed, and a write cannot hand a row to another owner
+    by setting the field (mass assignment).
+
+    Raises:
+        PermissionDenied: ``row_message`` for a row of another owner, ``field_message`` (naming
+            the field) for a value that would give the row to one.
+    """
+    if write.row is not None and not allowed(write.before(name)):
+        raise PermissionDenied(row_message)
+    if name in write.values and not allowed(write.values[name]):
+        raise PermissionDenied(f"{name}: {field_message}", field=name)
 
 
 def get(session: Session, res: Resource[M], id_: int) -> M:
@@ -76,10 +150,24 @@ def check_required(res: Resource[M], changes: Mapping[str, Any]) -> None:
             raise InvalidInput(f"{name}: cannot be emptied", field=name)
 
 
-def create(session: Session, res: Resource[M], data: Mapping[str, Any]) -> M:
-    """Insert a row from validated ``data`` (a schema's ``model_dump()``)."""
-    check_foreign_keys(session, res, data)
-    obj = res.model(**data)
+def create(
+    session: Session,
+    res: Resource[M],
+    data: Mapping[str, Any],
+    *,
+    prepare: Callable[[dict[str, Any]], None] | None = None,
+) -> M:
+    """Insert a row from validated ``data`` (a schema's ``model_dump()``).
+
+    ``prepare`` runs once the write is authorised: the domain's checks, and defaults it fills into
+    the values.
+    """
+    values = dict(data)
+    authorize(session, res, Write(CREATE, None, values))
+    if prepare is not None:
+        prepare(values)
+    check_foreign_keys(session, res, values)
+    obj = res.model(**values)
     if res.lifecycle is not None:
         setattr(obj, res.state_attr, res.lifecycle.initial)
     session.add(obj)
@@ -109,9 +197,12 @@ def update(
     """Apply ``changes`` (only the fields the client sent) if ``version`` is still current.
 
     Raises:
+        NotFound: no such row in the actor's scope.
+        PermissionDenied: the actor may not make this change (403, nothing changes).
         StaleVersion: the row moved on since the client read ``version`` (409, nothing changes).
     """
     obj = get(session, res, id_)
+    authorize(session, res, Write(UPDATE, obj, changes))
     check_version(obj, version, label=f"{res.label} {id_}")
     check_required(res, changes)
     check_foreign_keys(session, res, changes)
@@ -134,11 +225,14 @@ def act(
     """Move the row through its lifecycle by ``action``.
 
     Raises:
+        NotFound: no such row in the actor's scope.
+        PermissionDenied: the actor may not make this move.
         IllegalTransitionError: 409 listing the allowed next states.
         StaleVersion: ``version`` was given and is no longer current.
     """
     assert res.lifecycle is not None, f"{res.label} has no lifecycle"
     obj = get(session, res, id_)
+    authorize(session, res, Write(action, obj, {}))
     if version is not None:
         check_version(obj, version, label=f"{res.label} {id_}")
     current: StrEnum = getattr(obj, res.state_attr)
@@ -165,6 +259,7 @@ def list_page(
 
 def delete(session: Session, res: Resource[M], id_: int, *, version: int) -> None:
     obj = get(session, res, id_)
+    authorize(session, res, Write(DELETE, obj, {}))
     check_version(obj, version, label=f"{res.label} {id_}")
     session.delete(obj)
     flush(session, f"{res.label} {id_}")

@@ -3,13 +3,29 @@
 A listener on every ORM ``SELECT`` adds the actor's criteria for each scoped entity
 (``with_loader_criteria``, aliases included), so lists, details, searches, exports, counts and
 aggregates all see the same rows, and an id outside the actor's scope is simply not found (404, so
-ids cannot be enumerated). The actor rides on ``session.info["actor"]``; the entry points set it:
-the web to the signed-in user (public by default), the CLI to a named system actor. A session with
-no actor is in-process code (migrations, the demo loader, benchmarks) and is not scoped.
+ids cannot be enumerated). The actor rides on the session (:mod:`nsatu.db.actor`); the entry points
+set it: the web to the signed-in user (public by default), the CLI to a named system actor. A
+session with no actor is in-process code (migrations, the demo loader, benchmarks) and is not
+scoped.
 
-The criteria mirror the predicates in :mod:`nsatu.core.access`; the tests check them against each
-other record by record. Inside the lambdas only plain values (ints, literals) are closed over, so
-SQLAlchemy can cache the statements and bind the values.
+Every mapped entity is in exactly one of three groups (a test checks it):
+
+- :data:`SCOPED`: nation- or site-bound records, each with its rule below;
+- :data:`VISIBLE_TO_ALL`: reference data, courses and training events, which are not sensitive;
+- :func:`not_exposed`: users, their tokens and sessions, and the audit trail. No generic route
+  serves or writes them; the identity and audit domains guard them themselves.
+
+The criteria mirror the predicates in :mod:`nsatu.core.access`; a property test checks them against
+each other record by record, and the leak matrix checks every API route against the predicates.
+Two rules keep the SQL equal to the predicates:
+
+- Inside the lambdas only plain values (ints, literals) are closed over, so SQLAlchemy can cache
+  the statements and bind the values.
+- SQLAlchemy applies every entity's criteria inside subqueries too, even inside another entity's
+  criteria. Where a rule needs facts from another table that the actor may not see (an offer's
+  allocations, a consignment's legs), it reads the plain table (``Allocation.__table__``), which
+  no criteria touch. Where a record *follows* another (a leg follows its consignment), the rule
+  names the ORM entity on purpose, so the followed record's own criteria decide.
 """
 
 from __future__ import annotations
@@ -17,81 +33,90 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, event, exists, false, or_, select
+from sqlalchemy import and_, event, exists, false, or_
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from nsatu.core.access import Actor, Role
+from nsatu.db.actor import ACTOR_KEY, actor_of, set_actor
 from nsatu.db.models import (
     Allocation,
+    CapabilityArea,
     Consignment,
     ConsignmentLeg,
     ConsignmentLine,
+    Course,
+    ItemType,
+    Nation,
+    NationGdp,
     OfferLine,
+    Organisation,
     Requirement,
+    SeatRequest,
+    Site,
+    TrackingEvent,
+    TrainingEvent,
 )
 
-ACTOR_KEY = "actor"
+__all__ = ["ACTOR_KEY", "SCOPED", "UNSCOPED", "actor_of", "install", "register", "set_actor"]
+
 #: Set this execution option to read past the scope (only for checks that must see every row, such
 #: as the uniqueness of a reference, never to return rows to a caller).
 UNSCOPED = "nsatu_unscoped"
 
 Criteria = Callable[[Any], Any]
+Rule = Callable[[Actor], Criteria | None]
 
 _LIVE = ["proposed", "accepted"]
 _PUBLISHED = ["published", "partially_covered", "covered", "closed"]
+_COALITION = ["public", "coalition"]
 
-
-def actor_of(session: Session) -> Actor | None:
-    actor = session.info.get(ACTOR_KEY)
-    return actor if isinstance(actor, Actor) else None
-
-
-def set_actor(session: Session, actor: Actor | None) -> None:
-    if actor is None:
-        session.info.pop(ACTOR_KEY, None)
-    else:
-        session.info[ACTOR_KEY] = actor
+# Plain tables: read inside criteria without the criteria of their own entity (see above).
+_allocation = Allocation.__table__
+_offer = OfferLine.__table__
+_line = ConsignmentLine.__table__
+_leg = ConsignmentLeg.__table__
+_event = TrainingEvent.__table__
+_course = Course.__table__
 
 
 def offer_criteria(actor: Actor) -> Criteria | None:
-    """Criteria on ``OfferLine``; ``None`` when the actor sees every line."""
+    """Criteria on ``OfferLine`` (:func:`~nsatu.core.access.offer_visible`); ``None`` when the
+    actor sees every line."""
     n = actor.nation_id
     match actor.role:
         case Role.COORDINATOR | Role.AUDITOR:
             return None
         case Role.DONOR_LIAISON:
-            return lambda cls: or_(
-                cls.donor_nation_id == n, cls.releasability.in_(["public", "coalition"])
-            )
+            return lambda cls: or_(cls.donor_nation_id == n, cls.releasability.in_(_COALITION))
         case Role.RECIPIENT_PLANNER:
             return lambda cls: or_(
                 cls.releasability == "public",
                 and_(
                     cls.releasability != "internal",
                     exists().where(
-                        Allocation.offer_line_id == cls.id, Allocation.status.in_(_LIVE)
+                        _allocation.c.offer_line_id == cls.id, _allocation.c.status.in_(_LIVE)
                     ),
                 ),
             )
         case Role.HUB_OPERATOR | Role.TRAINING_COORDINATOR:
-            return lambda cls: cls.releasability.in_(["public", "coalition"])
+            return lambda cls: cls.releasability.in_(_COALITION)
         case _:
             return lambda cls: cls.releasability == "public"
 
 
 def need_criteria(actor: Actor) -> Criteria | None:
+    """Criteria on ``Requirement`` (:func:`~nsatu.core.access.need_visible`)."""
     match actor.role:
         case Role.COORDINATOR | Role.AUDITOR | Role.RECIPIENT_PLANNER:
             return None
         case Role.PUBLIC:
             return lambda cls: and_(cls.releasability == "public", cls.status.in_(_PUBLISHED))
         case _:
-            return lambda cls: and_(
-                cls.status.in_(_PUBLISHED), cls.releasability.in_(["public", "coalition"])
-            )
+            return lambda cls: and_(cls.status.in_(_PUBLISHED), cls.releasability.in_(_COALITION))
 
 
 def allocation_criteria(actor: Actor) -> Criteria | None:
+    """Criteria on ``Allocation`` (:func:`~nsatu.core.access.allocation_visible`)."""
     n = actor.nation_id
     match actor.role:
         case Role.COORDINATOR | Role.AUDITOR:
@@ -100,16 +125,20 @@ def allocation_criteria(actor: Actor) -> Criteria | None:
             return lambda cls: cls.releasability != "internal"
         case Role.DONOR_LIAISON:
             return lambda cls: or_(
-                cls.releasability.in_(["public", "coalition"]),
-                cls.offer_line_id.in_(select(OfferLine.id).where(OfferLine.donor_nation_id == n)),
+                cls.releasability.in_(_COALITION),
+                and_(
+                    cls.releasability != "internal",
+                    exists().where(_offer.c.id == cls.offer_line_id, _offer.c.donor_nation_id == n),
+                ),
             )
         case Role.PUBLIC:
             return lambda cls: cls.releasability == "public"
         case _:
-            return lambda cls: cls.releasability.in_(["public", "coalition"])
+            return lambda cls: cls.releasability.in_(_COALITION)
 
 
 def consignment_criteria(actor: Actor) -> Criteria | None:
+    """Criteria on ``Consignment`` (:func:`~nsatu.core.access.consignment_visible`)."""
     n, site = actor.nation_id, actor.site_id
     match actor.role:
         case Role.COORDINATOR | Role.AUDITOR:
@@ -119,38 +148,81 @@ def consignment_criteria(actor: Actor) -> Criteria | None:
                 cls.origin_site_id == site,
                 cls.destination_site_id == site,
                 exists().where(
-                    ConsignmentLeg.consignment_id == cls.id,
-                    or_(ConsignmentLeg.from_site_id == site, ConsignmentLeg.to_site_id == site),
+                    _leg.c.consignment_id == cls.id,
+                    or_(_leg.c.from_site_id == site, _leg.c.to_site_id == site),
                 ),
             )
         case Role.RECIPIENT_PLANNER:
             return lambda cls: cls.releasability != "internal"
         case Role.DONOR_LIAISON:
             return lambda cls: or_(
-                cls.releasability.in_(["public", "coalition"]),
-                exists().where(
-                    ConsignmentLine.consignment_id == cls.id,
-                    ConsignmentLine.offer_line_id.in_(
-                        select(OfferLine.id).where(OfferLine.donor_nation_id == n)
+                cls.releasability.in_(_COALITION),
+                and_(
+                    cls.releasability != "internal",
+                    exists().where(
+                        _line.c.consignment_id == cls.id,
+                        _offer.c.id == _line.c.offer_line_id,
+                        _offer.c.donor_nation_id == n,
                     ),
                 ),
             )
         case Role.PUBLIC:
             return lambda cls: cls.releasability == "public"
         case _:
-            return lambda cls: cls.releasability.in_(["public", "coalition"])
+            return lambda cls: cls.releasability.in_(_COALITION)
+
+
+def follows_consignment(actor: Actor) -> Criteria | None:
+    """Lines, legs and tracking events: visible exactly when their consignment is. The ORM
+    ``Consignment`` in the subquery takes the consignment's own criteria."""
+    if consignment_criteria(actor) is None:
+        return None
+    return lambda cls: exists().where(Consignment.id == cls.consignment_id)
+
+
+def seat_request_criteria(actor: Actor) -> Criteria | None:
+    """Criteria on ``SeatRequest`` (:func:`~nsatu.core.access.seat_request_visible`)."""
+    n = actor.nation_id
+    match actor.role:
+        case Role.COORDINATOR | Role.AUDITOR | Role.RECIPIENT_PLANNER:
+            return None
+        case Role.TRAINING_COORDINATOR:
+            return lambda cls: exists().where(
+                _event.c.id == cls.training_event_id,
+                _course.c.id == _event.c.course_id,
+                _course.c.host_nation_id == n,
+            )
+        case _:
+            return lambda cls: nothing()
 
 
 #: Entity → how to scope it. Other domains register theirs with :func:`register`.
-SCOPED: dict[type[Any], Callable[[Actor], Criteria | None]] = {
+SCOPED: dict[type[Any], Rule] = {
     OfferLine: offer_criteria,
     Requirement: need_criteria,
     Allocation: allocation_criteria,
     Consignment: consignment_criteria,
+    ConsignmentLine: follows_consignment,
+    ConsignmentLeg: follows_consignment,
+    TrackingEvent: follows_consignment,
+    SeatRequest: seat_request_criteria,
 }
 
+#: Not sensitive: every actor, the public included, sees every row.
+VISIBLE_TO_ALL: frozenset[type[Any]] = frozenset(
+    {Nation, NationGdp, Organisation, Site, CapabilityArea, ItemType, Course, TrainingEvent}
+)
 
-def register(entity: type[Any], rule: Callable[[Actor], Criteria | None]) -> None:
+#: Modules whose models (users, tokens, web sessions; the audit trail) no generic route serves or
+#: writes: the identity and audit domains guard them themselves.
+NOT_EXPOSED_MODULES = ("nsatu.db.models.identity", "nsatu.db.models.audit")
+
+
+def not_exposed(entity: type[Any]) -> bool:
+    return entity.__module__ in NOT_EXPOSED_MODULES
+
+
+def register(entity: type[Any], rule: Rule) -> None:
     SCOPED[entity] = rule
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+import nsatu.db.auditing  # installs the audit hook on every session
 import nsatu.db.scoping  # noqa: F401  (installs need-to-know scoping on every ORM query)
 from nsatu.db.repository import conflicts_as_errors
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from nsatu.core.enums import TrackingEventKind, TransportMode
+from nsatu.core.enums import Releasability, TrackingEventKind, TransportMode
 from nsatu.core.lifecycles import ConsignmentStatus
 from nsatu.shared.schemas import Id, PageParams, ReadSchema, Schema, UpdateSchema
 
@@ -51,6 +51,7 @@ class ConsignmentCreate(Schema):
     destination_site_id: Id
     planned_departure_on: dt.date | None = None
     notes: Note | None = None
+    releasability: Releasability = Releasability.BILATERAL
 
 
 class ConsignmentUpdate(UpdateSchema):
@@ -59,6 +60,7 @@ class ConsignmentUpdate(UpdateSchema):
     destination_site_id: Id | None = None
     planned_departure_on: dt.date | None = None
     notes: Note | None = None
+    releasability: Releasability | None = None
 
 
 class ConsignmentRead(ReadSchema):
@@ -68,6 +70,7 @@ class ConsignmentRead(ReadSchema):
     planned_departure_on: dt.date | None
     status: ConsignmentStatus
     notes: str | None
+    releasability: Releasability
 
 
 class ConsignmentFilter(PageParams):

@@ -11,10 +11,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import (
+    PROOF_OF_DELIVERY,
+    Actor,
+    Role,
+    may_act_on_consignment,
+    may_record_tracking_event,
+)
 from nsatu.core.enums import TrackingEventKind
 from nsatu.core.lifecycles import CONSIGNMENT, ConsignmentStatus, OfferStage
 from nsatu.db.base import utcnow
-from nsatu.db.crud import Resource, check_foreign_keys
+from nsatu.db.crud import Resource, Write, check_foreign_keys
 from nsatu.db.models import (
     Consignment,
     ConsignmentLeg,
@@ -23,7 +30,7 @@ from nsatu.db.models import (
     Site,
     TrackingEvent,
 )
-from nsatu.errors import Conflict, InvalidInput
+from nsatu.errors import Conflict, InvalidInput, PermissionDenied
 from nsatu.logistics import errors
 from nsatu.logistics import schemas as s
 from nsatu.shared.entity import Entity, contains, eq
@@ -49,6 +56,16 @@ def _consignment(session: Session, consignment_id: int) -> Consignment:
 
 # --- Consignment -------------------------------------------------------------------------------
 
+
+def may_write_consignment(session: Session, actor: Actor, write: Write) -> None:
+    """Coordinators run consignments; the recipient confirms their receipt (proof of delivery).
+    Lines and legs have no rule: coordinators only."""
+    if not may_act_on_consignment(actor, write.op):
+        raise PermissionDenied(
+            "only coordinators change consignments; the recipient may confirm receipt (receive)"
+        )
+
+
 CONSIGNMENT_RESOURCE = Resource(
     model=Consignment,
     label="consignment",
@@ -63,6 +80,7 @@ CONSIGNMENT_RESOURCE = Resource(
     },
     lifecycle=CONSIGNMENT,
     state_attr="status",
+    write_rule=may_write_consignment,
 )
 
 
@@ -349,6 +367,25 @@ CONSIGNMENT_LEGS = Entity(
 
 # --- Tracking event ----------------------------------------------------------------------------
 
+
+def may_write_tracking_event(session: Session, actor: Actor, write: Write) -> None:
+    """Hub operators report at their own hub; recipient planners prove delivery."""
+    site_id, kind = write.after("site_id"), write.after("kind")
+    if may_record_tracking_event(actor, site_id=site_id, kind=kind):
+        return
+    if actor.role is Role.HUB_OPERATOR:
+        raise PermissionDenied(
+            f"site_id: a hub operator records events at its own hub (site {actor.site_id}) only",
+            field="site_id",
+        )
+    if actor.role is Role.RECIPIENT_PLANNER:
+        kinds = ", ".join(sorted(PROOF_OF_DELIVERY))
+        raise PermissionDenied(
+            f"kind: a recipient planner records proof of delivery only ({kinds})", field="kind"
+        )
+    raise PermissionDenied(f"a {actor.role.label} may not record tracking events")
+
+
 EVENT_RESOURCE = Resource(
     model=TrackingEvent,
     label="tracking event",
@@ -359,6 +396,7 @@ EVENT_RESOURCE = Resource(
         "occurred_at": TrackingEvent.occurred_at,
         "kind": TrackingEvent.kind,
     },
+    write_rule=may_write_tracking_event,
 )
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import Actor, may_change_need
 from nsatu.core.lifecycles import REQUIREMENT, RequirementStatus
 from nsatu.db import crud
 from nsatu.db.models import CapabilityArea, ItemType, Requirement, Site
 from nsatu.db.repository import Page
-from nsatu.errors import InvalidInput
+from nsatu.errors import InvalidInput, PermissionDenied
 from nsatu.needs import errors
 from nsatu.needs.schemas import (
     RequirementCreate,
@@ -22,6 +23,13 @@ from nsatu.needs.schemas import (
     check_quantities,
 )
 from nsatu.shared.entity import contains, eq
+
+
+def may_write_need(session: Session, actor: Actor, write: crud.Write) -> None:
+    """Recipient planners (and coordinators) keep the priority list."""
+    if not may_change_need(actor):
+        raise PermissionDenied(f"a {actor.role.label} may not change requirements")
+
 
 RESOURCE = crud.Resource(
     model=Requirement,
@@ -46,6 +54,7 @@ RESOURCE = crud.Resource(
     },
     lifecycle=REQUIREMENT,
     state_attr="status",
+    write_rule=may_write_need,
 )
 
 

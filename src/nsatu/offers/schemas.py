@@ -1,4 +1,10 @@
-"""Schemas for offer / pledge lines."""
+"""Schemas for offer / pledge lines.
+
+:class:`OfferRead` is the one projection of an offer line that leaves the system (the API, the web
+pages and the exports all build it), and it is where an anonymous donor is withheld: when the line's
+``donor_disclosed`` is false (:func:`nsatu.core.access.donor_disclosed` for the actor of the
+session that loaded it), every field that names or points at the donor is replaced.
+"""
 
 from __future__ import annotations
 
@@ -70,12 +76,18 @@ class OfferCreate(_Rules):
     earmark: Annotated[str, Field(max_length=300)] | None = None
     parent_id: Id | None = None
     releasability: Releasability = Releasability.COALITION
+    anonymise_donor: bool = Field(
+        default=False, description="shown to the public as an undisclosed donor"
+    )
     source: Annotated[str, Field(min_length=1, max_length=40)] = "manual"
     source_ref: Annotated[str, Field(max_length=80)] | None = None
     notes: Annotated[str, Field(max_length=20_000)] | None = None
 
 
 class OfferUpdate(UpdateSchema):
+    donor_nation_id: Id | None = Field(
+        default=None, description="a donor liaison may only name its own nation"
+    )
     donor_organisation_id: Id | None = None
     channel: OfferChannel | None = None
     kind: OfferKind | None = None
@@ -95,12 +107,28 @@ class OfferUpdate(UpdateSchema):
     earmark: Annotated[str, Field(max_length=300)] | None = None
     parent_id: Id | None = None
     releasability: Releasability | None = None
+    anonymise_donor: bool | None = None
     notes: Annotated[str, Field(max_length=20_000)] | None = None
+
+
+UNDISCLOSED_CODE = "---"
+UNDISCLOSED_NAME = "Undisclosed donor"
+#: What an undisclosed line withholds besides the donor's code and name: everything that names the
+#: donor or leads to it (its organisation, its depot, a parent line of the same donor, the donor's
+#: own reference in a public source, free-text notes).
+WITHHELD_WITH_DONOR = (
+    "donor_nation_id",
+    "donor_organisation_id",
+    "origin_site_id",
+    "parent_id",
+    "source_ref",
+    "notes",
+)
 
 
 class OfferRead(ReadSchema):
     reference: str
-    donor_nation_id: int
+    donor_nation_id: int | None = Field(description="null when the donor is undisclosed")
     donor_code: str
     donor_name: str
     donor_organisation_id: int | None
@@ -123,9 +151,22 @@ class OfferRead(ReadSchema):
     stage: OfferStage
     parent_id: int | None
     releasability: Releasability
+    anonymise_donor: bool
+    donor_disclosed: bool = Field(
+        default=True, description="false: the donor asked to stay anonymous and is withheld"
+    )
     source: str
     source_ref: str | None
     notes: str | None
+
+    @model_validator(mode="after")
+    def _withhold_donor(self) -> Self:
+        if not self.donor_disclosed:
+            self.donor_code = UNDISCLOSED_CODE
+            self.donor_name = UNDISCLOSED_NAME
+            for name in WITHHELD_WITH_DONOR:
+                setattr(self, name, None)
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -9,11 +9,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from nsatu.core.access import Actor, donor_disclosed, may_change_offer
 from nsatu.core.lifecycles import OFFER, OfferStage
 from nsatu.core.pledges import find_cycle
 from nsatu.db import crud
+from nsatu.db.actor import actor_of
 from nsatu.db.models import CapabilityArea, ItemType, Nation, OfferLine, Organisation, Site
 from nsatu.db.repository import Page
+from nsatu.db.scoping import UNSCOPED
 from nsatu.errors import InvalidInput
 from nsatu.offers import errors
 from nsatu.offers.schemas import OfferCreate, OfferFilter, OfferUpdate, check_offer_fields
@@ -24,6 +27,20 @@ VALUE_EUR = case(
     (OfferLine.currency == "EUR", OfferLine.value_amount),
     else_=OfferLine.value_amount / OfferLine.eur_rate,
 )
+
+
+def may_write_offer(session: Session, actor: Actor, write: crud.Write) -> None:
+    """A donor liaison records, edits and moves its own nation's offers only, and cannot hand one
+    to another donor (``donor_nation_id`` is checked as stored and as written)."""
+    crud.check_owner(
+        write,
+        "donor_nation_id",
+        lambda donor: may_change_offer(actor, donor_nation_id=donor),
+        row_message=f"offer {write.before('reference')} belongs to another donor; "
+        f"a {actor.role.label} changes only its own nation's offers",
+        field_message=f"a {actor.role.label} records offers of its own nation only",
+    )
+
 
 RESOURCE = crud.Resource(
     model=OfferLine,
@@ -52,6 +69,7 @@ RESOURCE = crud.Resource(
     load=(joinedload(OfferLine.donor),),
     lifecycle=OFFER,
     state_attr="stage",
+    write_rule=may_write_offer,
 )
 
 
@@ -95,13 +113,14 @@ def _check_organisation(session: Session, donor_id: int, org_id: int | None) -> 
 
 
 def create_offer(session: Session, data: OfferCreate) -> OfferLine:
-    values = data.model_dump()
-    if values["reference"] is None:
-        values["reference"] = f"OFR-{secrets.token_hex(4).upper()}"
-    crud.check_foreign_keys(session, RESOURCE, values)
-    _check_organisation(session, data.donor_nation_id, data.donor_organisation_id)
-    _check_parent(session, None, data.donor_nation_id, data.parent_id)
-    return crud.create(session, RESOURCE, values)
+    def prepare(values: dict[str, Any]) -> None:
+        if values["reference"] is None:
+            values["reference"] = f"OFR-{secrets.token_hex(4).upper()}"
+        crud.check_foreign_keys(session, RESOURCE, values)
+        _check_organisation(session, data.donor_nation_id, data.donor_organisation_id)
+        _check_parent(session, None, data.donor_nation_id, data.parent_id)
+
+    return crud.create(session, RESOURCE, data.model_dump(), prepare=prepare)
 
 
 def update_offer(session: Session, offer_id: int, data: OfferUpdate) -> OfferLine:
@@ -112,21 +131,38 @@ def update_offer(session: Session, offer_id: int, data: OfferUpdate) -> OfferLin
         except ValueError as exc:
             field = str(exc).split(":", 1)[0]
             raise InvalidInput(str(exc), field=field) from None
-        _check_organisation(session, obj.donor_nation_id, merged["donor_organisation_id"])
-        if "parent_id" in changes:
-            _check_parent(session, obj.id, obj.donor_nation_id, changes["parent_id"])
+        donor = merged["donor_nation_id"]
+        _check_organisation(session, donor, merged["donor_organisation_id"])
+        if "parent_id" in changes or donor != obj.donor_nation_id:
+            _check_parent(session, obj.id, donor, merged["parent_id"])
+        if donor != obj.donor_nation_id and _has_refinements(session, obj.id):
+            raise InvalidInput(
+                "donor_nation_id: the line has refinements, which must have the same donor; "
+                "unlink them first",
+                field="donor_nation_id",
+            )
 
     return crud.update(
         session, RESOURCE, offer_id, data.changes(), version=data.version, validate=validate
     )
 
 
+def _has_refinements(session: Session, line_id: int) -> bool:
+    stmt = select(OfferLine.id).where(OfferLine.parent_id == line_id).limit(1)
+    return session.scalar(stmt.execution_options(**{UNSCOPED: True})) is not None
+
+
 def get_offer(session: Session, offer_id: int) -> OfferLine:
     return crud.get(session, RESOURCE, offer_id)
 
 
-def offer_where(f: OfferFilter) -> list[ColumnElement[bool]]:
+def offer_where(f: OfferFilter, actor: Actor | None = None) -> list[ColumnElement[bool]]:
+    """The filter's conditions. An ``actor`` who may not know anonymous donors finds no anonymous
+    line by its donor (nor by its parent, which has the same donor)."""
     where: list[ColumnElement[bool]] = []
+    by_donor = f.donor or f.donor_nation_id is not None or f.parent_id is not None
+    if by_donor and actor is not None and not donor_disclosed(actor, anonymise_donor=True):
+        where.append(OfferLine.anonymise_donor.is_(False))
     if f.q:
         where.append(
             or_(*contains(OfferLine.description, f.q), *contains(OfferLine.reference, f.q))
@@ -154,13 +190,19 @@ def offer_where(f: OfferFilter) -> list[ColumnElement[bool]]:
 
 def list_offers(session: Session, f: OfferFilter) -> Page[OfferLine]:
     return crud.list_page(
-        session, RESOURCE, where=offer_where(f), sort=f.sort, page=f.page, size=f.size
+        session,
+        RESOURCE,
+        where=offer_where(f, actor_of(session)),
+        sort=f.sort,
+        page=f.page,
+        size=f.size,
     )
 
 
 def iter_offers(session: Session, f: OfferFilter) -> Sequence[OfferLine]:
     """Every line matching ``f`` (no paging), in id order: for exports."""
-    stmt = select(OfferLine).where(*offer_where(f)).options(*RESOURCE.load).order_by(OfferLine.id)
+    where = offer_where(f, actor_of(session))
+    stmt = select(OfferLine).where(*where).options(*RESOURCE.load).order_by(OfferLine.id)
     return list(session.scalars(stmt))
 
 

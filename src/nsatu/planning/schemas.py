@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from nsatu.core.enums import AllocationSource
+from nsatu.core.enums import AllocationSource, Releasability
 from nsatu.core.lifecycles import AllocationStatus
 from nsatu.shared.schemas import Id, PageParams, ReadSchema, Schema, UpdateSchema
 
@@ -21,11 +21,13 @@ class AllocationCreate(Schema):
     source: AllocationSource = AllocationSource.MANUAL
     plan_run_id: Id | None = None
     note: Annotated[str, Field(max_length=4000)] | None = None
+    releasability: Releasability = Releasability.BILATERAL
 
 
 class AllocationUpdate(UpdateSchema):
     quantity: Qty | None = None
     note: Annotated[str, Field(max_length=4000)] | None = None
+    releasability: Releasability | None = None
 
 
 class AllocationRead(ReadSchema):
@@ -36,6 +38,7 @@ class AllocationRead(ReadSchema):
     plan_run_id: int | None
     status: AllocationStatus
     note: str | None
+    releasability: Releasability
 
 
 class AllocationFilter(PageParams):

@@ -42,10 +42,13 @@ class Entity(Generic[M]):
     deletable: bool = False
 
     def create(self, session: Session, data: Schema) -> M:
-        values = data.model_dump()
-        if self.before_create is not None:
-            self.before_create(session, values)
-        return crud.create(session, self.resource, values)
+        hook = self.before_create
+
+        def prepare(values: dict[str, Any]) -> None:
+            if hook is not None:
+                hook(session, values)
+
+        return crud.create(session, self.resource, data.model_dump(), prepare=prepare)
 
     def update(self, session: Session, id_: int, data: UpdateSchema) -> M:
         changes = data.changes()

@@ -3,11 +3,13 @@ the rules of hosting training and sharing out its seats."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import Actor, may_change_training
 from nsatu.core.enums import SiteKind
 from nsatu.core.lifecycles import (
     SEAT_REQUEST,
@@ -15,7 +17,7 @@ from nsatu.core.lifecycles import (
     SeatRequestStatus,
     TrainingEventStatus,
 )
-from nsatu.db.crud import Resource, check_foreign_keys
+from nsatu.db.crud import Resource, Write, check_foreign_keys, check_owner
 from nsatu.db.models import (
     CapabilityArea,
     Course,
@@ -51,6 +53,67 @@ def _check_site(session: Session, site_id: int | None) -> None:
         )
 
 
+# --- Who may write: a course, its events and their seat requests belong to its host nation ------
+
+
+def _host_of_course(session: Session, course_id: int) -> int | None:
+    return session.scalar(select(Course.host_nation_id).where(Course.id == course_id))
+
+
+def _host_of_event(session: Session, event_id: int) -> int | None:
+    stmt = (
+        select(Course.host_nation_id)
+        .join(TrainingEvent, TrainingEvent.course_id == Course.id)
+        .where(TrainingEvent.id == event_id)
+    )
+    return session.scalar(stmt)
+
+
+def _hosted_by_own_nation(actor: Actor, host: Callable[[int], int | None]) -> Callable[[int], bool]:
+    """Whether the record with this id belongs to the actor's host nation. A missing record is
+    let through here: the foreign-key check then names the field (422)."""
+
+    def allowed(id_: int) -> bool:
+        host_nation_id = host(id_)
+        return host_nation_id is None or may_change_training(actor, host_nation_id=host_nation_id)
+
+    return allowed
+
+
+_ROW = "a {role} changes only the {what} of its own host nation's courses"
+_FIELD = "a {role} names only its own host nation's {what}"
+
+
+def may_write_course(session: Session, actor: Actor, write: Write) -> None:
+    check_owner(
+        write,
+        "host_nation_id",
+        lambda host: may_change_training(actor, host_nation_id=host),
+        row_message=f"a {actor.role.label} changes only its own host nation's courses",
+        field_message=f"a {actor.role.label} hosts courses of its own nation only",
+    )
+
+
+def may_write_training_event(session: Session, actor: Actor, write: Write) -> None:
+    check_owner(
+        write,
+        "course_id",
+        _hosted_by_own_nation(actor, lambda id_: _host_of_course(session, id_)),
+        row_message=_ROW.format(role=actor.role.label, what="training events"),
+        field_message=_FIELD.format(role=actor.role.label, what="courses"),
+    )
+
+
+def may_write_seat_request(session: Session, actor: Actor, write: Write) -> None:
+    check_owner(
+        write,
+        "training_event_id",
+        _hosted_by_own_nation(actor, lambda id_: _host_of_event(session, id_)),
+        row_message=_ROW.format(role=actor.role.label, what="seat requests"),
+        field_message=_FIELD.format(role=actor.role.label, what="training events"),
+    )
+
+
 # --- Course ------------------------------------------------------------------------------------
 
 COURSE_RESOURCE = Resource(
@@ -70,6 +133,7 @@ COURSE_RESOURCE = Resource(
         "duration_days": Course.duration_days,
         "seats_per_event": Course.seats_per_event,
     },
+    write_rule=may_write_course,
 )
 
 
@@ -139,6 +203,7 @@ EVENT_RESOURCE = Resource(
     },
     lifecycle=TRAINING_EVENT,
     state_attr="status",
+    write_rule=may_write_training_event,
 )
 
 
@@ -223,6 +288,7 @@ SEAT_RESOURCE = Resource(
     sortable={"id": SeatRequest.id, "seats": SeatRequest.seats, "status": SeatRequest.status},
     lifecycle=SEAT_REQUEST,
     state_attr="status",
+    write_rule=may_write_seat_request,
 )
 
 

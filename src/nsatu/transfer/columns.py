@@ -76,6 +76,7 @@ OFFER_COLUMNS: tuple[Column, ...] = (
     Column("earmark", _T, "earmark"),
     Column("parent_reference", _T, "parent_id", lookup="offer"),
     Column("releasability", _E, "releasability"),
+    Column("anonymise_donor", _B, "anonymise_donor"),
     Column("source", _T, "source"),
     Column("source_ref", _T, "source_ref"),
     Column("notes", _T, "notes"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from nsatu.errors import NsatuError
 from nsatu.needs import service as need_service
 from nsatu.needs.schemas import RequirementCreate, RequirementFilter
 from nsatu.offers import service as offer_service
-from nsatu.offers.schemas import OfferCreate, OfferFilter
+from nsatu.offers.schemas import OfferCreate, OfferFilter, OfferRead
 from nsatu.offers.sources import KIEL_CITATION, KIEL_SOURCE
 from nsatu.reference import service as reference_service
 from nsatu.transfer import sheets
@@ -378,21 +378,31 @@ def _about(what: str, command: str, count: int, filters: str) -> list[tuple[str,
     ]
 
 
-def parents_first(lines: Sequence[OfferLine]) -> list[OfferLine]:
+class _Linked(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def parent_id(self) -> int | None: ...
+
+
+L = TypeVar("L", bound=_Linked)
+
+
+def parents_first(lines: Sequence[L]) -> list[L]:
     """Lines in id order, except that every child comes after its parent (and under it).
 
     Lines whose parent is not exported count as roots; lines caught in a parent cycle (a broken
     database, see ``nsatu check``) come last, in id order.
     """
     by_id = {line.id: line for line in lines}
-    children: dict[int, list[OfferLine]] = {}
-    roots: list[OfferLine] = []
+    children: dict[int, list[L]] = {}
+    roots: list[L] = []
     for line in sorted(lines, key=lambda x: x.id):
         if line.parent_id is not None and line.parent_id in by_id:
             children.setdefault(line.parent_id, []).append(line)
         else:
             roots.append(line)
-    ordered: list[OfferLine] = []
+    ordered: list[L] = []
     placed: set[int] = set()
     stack = list(reversed(roots))
     while stack:
@@ -407,16 +417,22 @@ def parents_first(lines: Sequence[OfferLine]) -> list[OfferLine]:
 def export_offers(session: Session, out: BinaryIO, fmt: Format, f: OfferFilter) -> ExportResult:
     """Write the offer lines matching ``f`` with the import's columns, parents above children.
 
+    Only the lines in the session actor's scope are written, each as :class:`OfferRead` shows it
+    (an anonymous donor is withheld from the public).
+
     Raises:
         NationNotFound: ``f.donor`` names no nation.
     """
     if f.donor:
         reference_service.nation_by_code(session, f.donor)
-    lines = parents_first(offer_service.iter_offers(session, f))
+    # Ordered by the links as shown, so a withheld parent does not show by the order either.
+    shown = parents_first(
+        [OfferRead.model_validate(x) for x in offer_service.iter_offers(session, f)]
+    )
     names = _names(session)
     orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
-    refs = {line.id: line.reference for line in lines}
-    outside = sorted({line.parent_id for line in lines if line.parent_id is not None} - set(refs))
+    refs = {line.id: line.reference for line in shown}
+    outside = sorted({line.parent_id for line in shown if line.parent_id is not None} - set(refs))
     for part in chunks(outside):
         stmt = select(OfferLine.id, OfferLine.reference).where(OfferLine.id.in_(part))
         refs.update((id_, ref) for id_, ref in session.execute(stmt))
@@ -427,7 +443,7 @@ def export_offers(session: Session, out: BinaryIO, fmt: Format, f: OfferFilter) 
     rows = [
         [
             line.reference,
-            line.donor.code,
+            line.donor_code,
             None if line.donor_organisation_id is None else orgs[line.donor_organisation_id],
             _enum(line.channel),
             _enum(line.kind),
@@ -445,16 +461,18 @@ def export_offers(session: Session, out: BinaryIO, fmt: Format, f: OfferFilter) 
             _enum(line.valuation_basis),
             code("capability_area", line.earmark_capability_area_id),
             line.earmark,
-            None if line.parent_id is None else refs[line.parent_id],
+            # A parent outside the actor's scope is not named.
+            None if line.parent_id is None else refs.get(line.parent_id),
             _enum(line.releasability),
+            line.anonymise_donor,
             line.source,
             line.source_ref,
             line.notes,
         ]
-        for line in lines
+        for line in shown
     ]
     about = _about("offer / pledge lines", "offers", len(rows), _filters(f, ("donor", "stage")))
-    kiel = sum(1 for line in lines if line.source == KIEL_SOURCE)
+    kiel = sum(1 for line in shown if line.source == KIEL_SOURCE)
     if kiel:
         about += [
             (

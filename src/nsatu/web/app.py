@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,10 +18,11 @@ from nsatu.planning.service import ALLOCATIONS
 from nsatu.reference.service import ENTITIES as REFERENCE_ENTITIES
 from nsatu.settings import Settings
 from nsatu.training.service import ENTITIES as TRAINING_ENTITIES
-from nsatu.web import errors
-from nsatu.web.api import needs, offers, reference
+from nsatu.web import auth, errors
+from nsatu.web.api import audit, needs, offers, reference
+from nsatu.web.api import auth as auth_api
 from nsatu.web.crud_routes import entity_router
-from nsatu.web.deps import DbSession
+from nsatu.web.deps import DbSession, guard_request
 from nsatu.web.views import router as views_router
 
 STATIC = Path(__file__).with_name("static")
@@ -35,6 +36,8 @@ def api_router() -> APIRouter:
         session.execute(text("SELECT 1"))
         return {"status": "ok", "version": nsatu.__version__}
 
+    api.include_router(auth_api.router)
+    api.include_router(audit.router)
     api.include_router(needs.router)
     api.include_router(offers.router)
     api.include_router(reference.router)
@@ -57,6 +60,8 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # Authentication and the CSRF check run before every route (nsatu.web.auth).
+        dependencies=[Depends(guard_request)],
     )
     if session_factory is None:
         session_factory = make_session_factory(
@@ -65,6 +70,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.settings = settings
     errors.install(app)
+    auth.install(app, settings)
     app.include_router(api_router())
     app.include_router(views_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -38,6 +38,8 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Invalid, expired or revoked credentials"},
+    403: {"model": ErrorBody, "description": "Not allowed for this role, or no valid CSRF token"},
     404: {"model": ErrorBody, "description": "No such record"},
     409: {"model": ErrorBody, "description": "Stale version, illegal lifecycle move or conflict"},
     422: {"model": ErrorBody, "description": "Invalid input; `field` names the culprit"},

@@ -1,7 +1,7 @@
 """ORM models, one module per aggregate. Importing this package registers every table."""
 
 from nsatu.db.models.allocation import Allocation
-from nsatu.db.models.audit import AuditEntry
+from nsatu.db.models.audit import AuditEntry, AuditHead
 from nsatu.db.models.identity import ApiToken, User, WebSession
 from nsatu.db.models.logistics import Consignment, ConsignmentLeg, ConsignmentLine, TrackingEvent
 from nsatu.db.models.offer import OfferLine
@@ -20,6 +20,7 @@ __all__ = [
     "Allocation",
     "ApiToken",
     "AuditEntry",
+    "AuditHead",
     "CapabilityArea",
     "Consignment",
     "ConsignmentLeg",

@@ -15,10 +15,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from nsatu.core.access import donor_disclosed
 from nsatu.core.enums import OfferChannel, OfferKind, Releasability, ValuationBasis
 from nsatu.core.lifecycles import OfferStage
+from nsatu.db.actor import actor_of
 from nsatu.db.base import Base, Money, Quantity, Rate, Versioned
 from nsatu.db.models.reference import (
     CapabilityArea,
@@ -104,3 +106,10 @@ class OfferLine(Versioned, Base):
     @property
     def donor_name(self) -> str:
         return self.donor.name
+
+    @property
+    def donor_disclosed(self) -> bool:
+        """May the actor of the session that loaded the line know its donor? (In-process code
+        without an actor may.) ``OfferRead`` withholds the donor when not."""
+        actor = actor_of(object_session(self))
+        return actor is None or donor_disclosed(actor, anonymise_donor=self.anonymise_donor)

@@ -17,6 +17,7 @@ from nsatu.needs import service as need_service
 from nsatu.needs.schemas import RequirementCreate, RequirementFilter, RequirementUpdate
 from nsatu.reference.service import CAPABILITY_AREAS, ITEM_TYPES, SITES
 from nsatu.shared.schemas import ActionRequest
+from nsatu.web.auth import CanEditNeeds
 from nsatu.web.deps import DbSession
 from nsatu.web.views import choices
 from nsatu.web.views.forms import (
@@ -101,7 +102,7 @@ def needs_list(request: Request, session: DbSession) -> Response:
 
 
 @router.get("/new", name="needs_new")
-def needs_new(request: Request, session: DbSession) -> Response:
+def needs_new(request: Request, session: DbSession, editor: CanEditNeeds) -> Response:
     defaults = {
         "priority": "2",
         "period": dt.datetime.now(dt.UTC).strftime("%Y-%m"),
@@ -111,7 +112,9 @@ def needs_new(request: Request, session: DbSession) -> Response:
 
 
 @router.post("", name="needs_create")
-def needs_create(request: Request, session: DbSession, form: PostedForm) -> Response:
+def needs_create(
+    request: Request, session: DbSession, editor: CanEditNeeds, form: PostedForm
+) -> Response:
     values = raw_values(form, CREATE_FIELDS)
     result = submit(
         session, lambda: need_service.create_requirement(session, parse(RequirementCreate, values))
@@ -129,14 +132,16 @@ def needs_detail(request: Request, session: DbSession, id: RowId) -> Response:
 
 
 @router.get("/{id}/edit", name="needs_edit")
-def needs_edit(request: Request, session: DbSession, id: RowId) -> Response:
+def needs_edit(request: Request, session: DbSession, editor: CanEditNeeds, id: RowId) -> Response:
     need = need_service.get_requirement(session, id)
     values = values_of(need, EDIT_FIELDS) | {"version": str(need.version)}
     return render(request, "needs/form.html", _form_context(session, values, None, need))
 
 
 @router.post("/{id}/edit", name="needs_update")
-def needs_update(request: Request, session: DbSession, id: RowId, form: PostedForm) -> Response:
+def needs_update(
+    request: Request, session: DbSession, editor: CanEditNeeds, id: RowId, form: PostedForm
+) -> Response:
     values = raw_values(form, (*EDIT_FIELDS, "version"))
     result = submit(
         session,
@@ -152,7 +157,12 @@ def needs_update(request: Request, session: DbSession, id: RowId, form: PostedFo
 
 @router.post("/{id}/actions/{action}", name="needs_act")
 def needs_act(
-    request: Request, session: DbSession, id: RowId, action: str, form: PostedForm
+    request: Request,
+    session: DbSession,
+    editor: CanEditNeeds,
+    id: RowId,
+    action: str,
+    form: PostedForm,
 ) -> Response:
     values = raw_values(form, ("version",))
     result = submit(

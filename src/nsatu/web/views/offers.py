@@ -16,6 +16,7 @@ from nsatu.offers import service as offer_service
 from nsatu.offers.schemas import OfferCreate, OfferFilter, OfferRead, OfferUpdate
 from nsatu.reference.service import CAPABILITY_AREAS, ITEM_TYPES, ORGANISATIONS, SITES
 from nsatu.shared.schemas import ActionRequest
+from nsatu.web.auth import CanEditOffers
 from nsatu.web.deps import DbSession
 from nsatu.web.views import choices
 from nsatu.web.views.forms import (
@@ -77,14 +78,16 @@ def _list_context(session: Session, params: dict[str, str]) -> dict[str, Any]:
 
 
 def _detail_context(session: Session, line: OfferLine) -> dict[str, Any]:
+    # Read through the projection, which withholds an anonymous donor (and what leads to it).
+    offer = OfferRead.model_validate(line)
     children = offer_service.list_offers(session, OfferFilter(parent_id=line.id, size=MAX_CHILDREN))
     return {
-        "offer": OfferRead.model_validate(line),
-        "organisation": _get(session, ORGANISATIONS, line.donor_organisation_id),
+        "offer": offer,
+        "organisation": _get(session, ORGANISATIONS, offer.donor_organisation_id),
         "item_type": _get(session, ITEM_TYPES, line.item_type_id),
-        "origin_site": _get(session, SITES, line.origin_site_id),
+        "origin_site": _get(session, SITES, offer.origin_site_id),
         "earmark_area": _get(session, CAPABILITY_AREAS, line.earmark_capability_area_id),
-        "parent": offer_service.get_offer(session, line.parent_id) if line.parent_id else None,
+        "parent": offer_service.get_offer(session, offer.parent_id) if offer.parent_id else None,
         "children": [OfferRead.model_validate(c) for c in children.items],
         "children_total": children.total,
         "actions": transitions(OFFER, line.stage),
@@ -125,13 +128,15 @@ def offers_list(request: Request, session: DbSession) -> Response:
 
 
 @router.get("/new", name="offers_new")
-def offers_new(request: Request, session: DbSession) -> Response:
+def offers_new(request: Request, session: DbSession, editor: CanEditOffers) -> Response:
     defaults = {"kind": "in_kind_stock", "channel": "bilateral", "releasability": "coalition"}
     return render(request, "offers/form.html", _form_context(session, defaults, None, None))
 
 
 @router.post("", name="offers_create")
-def offers_create(request: Request, session: DbSession, form: PostedForm) -> Response:
+def offers_create(
+    request: Request, session: DbSession, editor: CanEditOffers, form: PostedForm
+) -> Response:
     values = raw_values(form, CREATE_FIELDS)
     result = submit(
         session, lambda: offer_service.create_offer(session, parse(OfferCreate, values))
@@ -149,14 +154,16 @@ def offers_detail(request: Request, session: DbSession, id: RowId) -> Response:
 
 
 @router.get("/{id}/edit", name="offers_edit")
-def offers_edit(request: Request, session: DbSession, id: RowId) -> Response:
+def offers_edit(request: Request, session: DbSession, editor: CanEditOffers, id: RowId) -> Response:
     line = offer_service.get_offer(session, id)
     values = values_of(line, EDIT_FIELDS) | {"version": str(line.version)}
     return render(request, "offers/form.html", _form_context(session, values, None, line))
 
 
 @router.post("/{id}/edit", name="offers_update")
-def offers_update(request: Request, session: DbSession, id: RowId, form: PostedForm) -> Response:
+def offers_update(
+    request: Request, session: DbSession, editor: CanEditOffers, id: RowId, form: PostedForm
+) -> Response:
     values = raw_values(form, (*EDIT_FIELDS, "version"))
     result = submit(
         session,
@@ -172,7 +179,12 @@ def offers_update(request: Request, session: DbSession, id: RowId, form: PostedF
 
 @router.post("/{id}/actions/{action}", name="offers_act")
 def offers_act(
-    request: Request, session: DbSession, id: RowId, action: str, form: PostedForm
+    request: Request,
+    session: DbSession,
+    editor: CanEditOffers,
+    id: RowId,
+    action: str,
+    form: PostedForm,
 ) -> Response:
     values = raw_values(form, ("version",))
     result = submit(

@@ -42,8 +42,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("seq", name=op.f("uq_audit_entry_seq")),
     )
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_entry_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_entry_entity"), ["entity"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_entry_entity_id"), ["entity_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_entry_username"), ["username"], unique=False)
+
+    audit_head = op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
+    )
+    # The head of the empty chain: seq 0 and the genesis hash (nsatu.core.audit_chain.GENESIS).
+    op.bulk_insert(audit_head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
 
     op.create_table(
         "app_user",
@@ -205,8 +217,11 @@ def downgrade() -> None:
 
     op.drop_table("api_token")
     op.drop_table("app_user")
+    op.drop_table("audit_head")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_entry_username"))
         batch_op.drop_index(batch_op.f("ix_audit_entry_entity_id"))
         batch_op.drop_index(batch_op.f("ix_audit_entry_entity"))
+        batch_op.drop_index(batch_op.f("ix_audit_entry_at"))
 
     op.drop_table("audit_entry")
