@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 
-import httpx
+import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select

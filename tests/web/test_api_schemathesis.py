@@ -1,14 +1,22 @@
 """Property-based tests of the whole JSON API from its own OpenAPI schema (schemathesis).
 
-Every operation under ``/api`` gets generated requests, valid and invalid; none may answer with a
-5xx, and every documented response (errors included) must match the schema. The app runs on a migrated SQLite file of
-its own with real commits (the rolled-back ``client`` fixture does not fit: schemathesis calls the
-app directly), seeded with one row of each kind so that generated small ids reach real rows.
+Every operation under ``/api`` gets generated requests, valid and invalid, as each role in turn: a
+coordinator, the donor liaison of the seeded donor, the recipient planner of the seeded recipient,
+the operator of the seeded hub, the training coordinator of the seeded host nation, an auditor
+(each with a real user and bearer token, see :mod:`tests.security.signin`) and the public (no
+credentials). None may answer with a 5xx, and every documented response (errors included) must
+match the schema. The app runs on a migrated SQLite file of its own with real commits (the
+rolled-back ``client`` fixture does not fit: schemathesis calls the app directly), seeded with one
+row of each kind so that generated small ids reach real rows.
+
+How much ran (operations × roles, requests per role and the statuses they got) is written to the
+terminal when the module finishes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -43,7 +51,7 @@ from nsatu.db.models import (
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
-from tests.factories import make_token, make_user
+from tests.security.signin import sign_in
 
 
 def error_contract(ctx: CheckContext, response: Response, case: schemathesis.Case) -> bool | None:
@@ -67,14 +75,19 @@ CHECKS = [
 ]
 
 
-def _seed(url: str) -> str:
-    """One row of each kind; returns the API token of a coordinator (a real user)."""
+#: Every role the API answers to, the public (no credentials) included.
+ROLES = list(Role)
+
+
+def _seed(url: str) -> dict[Role, dict[str, str]]:
+    """One row of each kind, and a signed-in user of every role tied to those rows; returns the
+    headers each role sends (none for the public)."""
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as s:
-        token = make_token(s, make_user(s, role=Role.COORDINATOR))
-        nation = Nation(code="POL", name="Poland", is_donor=True, is_host=True, is_recipient=True)
+        nation = Nation(code="POL", name="Poland", is_donor=True, is_host=True)
+        recipient = Nation(code="UKR", name="Ukraine", is_recipient=True)
         area = CapabilityArea(code="power", name="Power")
-        s.add_all([nation, area])
+        s.add_all([nation, recipient, area])
         s.flush()
         hub = Site(
             code="HUB-1",
@@ -102,6 +115,19 @@ def _seed(url: str) -> str:
         )
         s.add_all([hub, centre, item])
         s.flush()
+        # The donor liaison and the training coordinator of POL (the donor of the offer and the
+        # host of the course), the planner of UKR, the operator of the hub the consignment leaves.
+        callers = [
+            sign_in(s, Role.COORDINATOR),
+            sign_in(s, Role.DONOR_LIAISON, nation=nation),
+            sign_in(s, Role.RECIPIENT_PLANNER, nation=recipient),
+            sign_in(s, Role.HUB_OPERATOR, hub=hub),
+            sign_in(s, Role.TRAINING_COORDINATOR, nation=nation),
+            sign_in(s, Role.AUDITOR),
+            sign_in(s, Role.PUBLIC),
+        ]
+        headers = {caller.actor.role: caller.headers for caller in callers}
+        assert set(headers) == set(ROLES), "a role without a caller would escape the fuzzing"
         offer = OfferLine(
             reference="OFR-1",
             donor_nation_id=nation.id,
@@ -148,33 +174,65 @@ def _seed(url: str) -> str:
             ]
         )
     engine.dispose()
-    return token
+    return headers
 
 
 # Built at import because schemathesis makes one test per operation from the schema at collection
 # (its lazy ``from_fixture`` loader does not run under this pytest). Building the app touches no
 # database; the fixture below gives it one before the first request.
 app = create_app(Settings(database_url="sqlite://"))
-#: The generated requests are sent as a coordinator; the fixture fills in the token.
-AUTH: dict[str, str] = {}
+#: The headers each role sends; the fixture fills them in once the users exist.
+HEADERS: dict[Role, dict[str, str]] = {}
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
+#: Examples generated per operation and role by the fuzzing phase; the examples and coverage
+#: phases add their own few deterministic cases on top.
+MAX_EXAMPLES = 8
+#: What ran: requests per (role, operation), and per (role, status code).
+REQUESTS: Counter[tuple[Role, str]] = Counter()
+STATUSES: Counter[tuple[Role, int]] = Counter()
+
+
+def _summary() -> list[str]:
+    operations = {label for _, label in REQUESTS}
+    roles = [role for role in ROLES if any(r is role for r, _ in REQUESTS)]
+    lines = [
+        f"schemathesis: {len(operations)} operations x {len(roles)} roles, "
+        f"{sum(REQUESTS.values())} requests (max_examples={MAX_EXAMPLES} per operation and role)"
+    ]
+    for role in roles:
+        sent = sum(n for (r, _), n in REQUESTS.items() if r is role)
+        statuses = ", ".join(
+            f"{code}: {n}" for (r, code), n in sorted(STATUSES.items()) if r is role
+        )
+        lines.append(f"  {role}: {sent} requests ({statuses})")
+    return lines
 
 
 @pytest.fixture(scope="module", autouse=True)
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def database(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[None]:
     path: Path = tmp_path_factory.mktemp("schemathesis") / "api.db"
     url = f"sqlite:///{path}"
     upgrade(url)
-    AUTH["Authorization"] = f"Bearer {_seed(url)}"
+    HEADERS.update(_seed(url))
     engine = make_engine(url)
     app.state.session_factory = make_session_factory(engine)
     yield
     engine.dispose()
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if REQUESTS and reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            for line in _summary():
+                reporter.write_line(line)
 
 
 @schema.parametrize()
+@pytest.mark.parametrize("role", ROLES, ids=str)
 @settings(
-    max_examples=10,
+    max_examples=MAX_EXAMPLES,
     deadline=None,
     database=None,
     suppress_health_check=[
@@ -183,8 +241,10 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         HealthCheck.data_too_large,
     ],
 )
-def test_api_conforms_and_never_fails(case: schemathesis.Case) -> None:
-    case.call_and_validate(headers=AUTH, checks=CHECKS)
+def test_api_conforms_and_never_fails(case: schemathesis.Case, role: Role) -> None:
+    response = case.call_and_validate(headers=HEADERS[role], checks=CHECKS)
+    REQUESTS[role, case.operation.label] += 1
+    STATUSES[role, response.status_code] += 1
 
 
 def test_422_is_documented_as_sent() -> None:
