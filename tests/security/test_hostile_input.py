@@ -34,15 +34,21 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from pydantic import BaseModel
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.enums import SiteKind
 from nsatu.core.lifecycles import OfferStage, RequirementStatus
+from nsatu.db.base import Base
 from nsatu.db.models import Consignment, Course, TrainingEvent
-from nsatu.needs.schemas import RequirementFilter
-from nsatu.offers.schemas import OfferFilter
+from nsatu.logistics.service import CONSIGNMENTS, TRACKING_EVENTS
+from nsatu.needs.schemas import RequirementCreate, RequirementFilter
+from nsatu.offers.schemas import OfferCreate, OfferFilter
+from nsatu.planning.service import ALLOCATIONS
+from nsatu.reference.service import CAPABILITY_AREAS, ITEM_TYPES, NATIONS, ORGANISATIONS, SITES
 from nsatu.settings import Settings
+from nsatu.training.service import COURSES, SEAT_REQUESTS
 from nsatu.transfer import service as transfer_service
 from nsatu.transfer.schemas import Format
 from nsatu.web.app import create_app
@@ -189,14 +195,15 @@ def _base_allocation(session: Session) -> Payload:
 
 @dataclass(frozen=True)
 class Target:
-    """An API collection with free text: how to build the rest of a valid create, its text fields
-    (name → the longest text the schema allows), which fields the update accepts, the text fields
-    with a pattern (a payload there is a 422), and the fields the ``q`` search looks in."""
+    """An API collection with free text: its create schema, how to build the rest of a valid
+    create, its text fields, which of them the update accepts, the text fields with a pattern (a
+    payload there is a 422), and the fields the ``q`` search looks in."""
 
     endpoint: str
     table: str
+    schema: type[BaseModel]
     build: Callable[[Session], Payload]
-    texts: dict[str, int]
+    texts: tuple[str, ...]
     updatable: tuple[str, ...] = ()
     patterned: tuple[str, ...] = ()
     searched: tuple[str, ...] = ()
@@ -204,62 +211,81 @@ class Target:
     def __str__(self) -> str:
         return self.endpoint.removeprefix("/api/")
 
+    def limit(self, name: str) -> int:
+        """The longest text the API promises to accept (the schema's ``maxLength``)."""
+        prop = self.schema.model_json_schema()["properties"][name]
+        lengths = [p["maxLength"] for p in [prop, *prop.get("anyOf", [])] if "maxLength" in p]
+        assert lengths, f"{self}.{name} has no maximum length"
+        return int(lengths[0])
+
+    def width(self, name: str) -> int | None:
+        """The width of the column (``None``: unbounded text)."""
+        length = Base.metadata.tables[self.table].c[name].type.length  # type: ignore[attr-defined]
+        return int(length) if length is not None else None
+
+    def room(self, name: str) -> int:
+        """What both the schema and the column hold: the payload tests stay within it, so that
+        they test content; the length itself is the subject of the length tests."""
+        width = self.width(name)
+        return min(self.limit(name), width if width is not None else self.limit(name))
+
 
 TARGETS = [
     Target(
-        "/api/needs", "requirement", _base_need,
-        {"title": 200, "justification": 20_000},
+        "/api/needs", "requirement", RequirementCreate, _base_need, ("title", "justification"),
         updatable=("title", "justification"), patterned=("reference",),
         searched=("title", "reference"),
     ),
     Target(
-        "/api/offers", "offer_line", _base_offer,
-        {"description": 300, "earmark": 300, "notes": 20_000, "source": 40, "source_ref": 80},
+        "/api/offers", "offer_line", OfferCreate, _base_offer,
+        ("description", "earmark", "notes", "source", "source_ref"),
         updatable=("description", "earmark", "notes"), patterned=("reference", "currency"),
         searched=("description", "reference"),
     ),
     Target(
-        "/api/nations", "nation", _base_nation, {"name": 200},
+        "/api/nations", "nation", NATIONS.create_schema, _base_nation, ("name",),
         updatable=("name",), patterned=("code",), searched=("name", "code"),
     ),
     Target(
-        "/api/organisations", "organisation", _base_organisation, {"name": 200},
-        updatable=("name",), searched=("name",),
+        "/api/organisations", "organisation", ORGANISATIONS.create_schema, _base_organisation,
+        ("name",), updatable=("name",), searched=("name",),
     ),
     Target(
-        "/api/sites", "site", _base_site, {"code": 64, "name": 200, "notes": 4000},
+        "/api/sites", "site", SITES.create_schema, _base_site, ("code", "name", "notes"),
         updatable=("code", "name", "notes"), patterned=("unlocode",), searched=("name", "code"),
     ),
     Target(
-        "/api/capability-areas", "capability_area", lambda s: {},
-        {"code": 64, "name": 200, "coalition": 200, "description": 4000},
+        "/api/capability-areas", "capability_area", CAPABILITY_AREAS.create_schema,
+        lambda s: {}, ("code", "name", "coalition", "description"),
         updatable=("code", "name", "coalition", "description"), searched=("name", "code"),
     ),
     Target(
-        "/api/item-types", "item_type", _base_item_type,
-        {"code": 64, "public_name": 200, "category": 200, "unit_of_measure": 32,
-         "reference_value_source": 2000, "substitution_family": 64},
+        "/api/item-types", "item_type", ITEM_TYPES.create_schema, _base_item_type,
+        ("code", "public_name", "category", "unit_of_measure", "reference_value_source",
+         "substitution_family"),
         updatable=("code", "public_name", "category", "unit_of_measure",
                    "reference_value_source", "substitution_family"),
         patterned=("nsn", "reference_value_currency"), searched=("public_name", "code"),
     ),
     Target(
-        "/api/consignments", "consignment", _base_consignment, {"notes": 4000},
-        updatable=("notes",), patterned=("reference",), searched=("reference",),
+        "/api/consignments", "consignment", CONSIGNMENTS.create_schema, _base_consignment,
+        ("notes",), updatable=("notes",), patterned=("reference",), searched=("reference",),
     ),
     Target(
-        "/api/tracking-events", "tracking_event", _base_tracking_event, {"note": 4000},
+        "/api/tracking-events", "tracking_event", TRACKING_EVENTS.create_schema,
+        _base_tracking_event, ("note",),
     ),
     Target(
-        "/api/courses", "course", _base_course, {"code": 32, "title": 200},
+        "/api/courses", "course", COURSES.create_schema, _base_course, ("code", "title"),
         updatable=("code", "title"), searched=("title", "code"),
     ),
     Target(
-        "/api/seat-requests", "seat_request", _base_seat_request, {"note": 4000},
-        updatable=("note",),
+        "/api/seat-requests", "seat_request", SEAT_REQUESTS.create_schema, _base_seat_request,
+        ("note",), updatable=("note",),
     ),
     Target(
-        "/api/allocations", "allocation", _base_allocation, {"note": 4000}, updatable=("note",),
+        "/api/allocations", "allocation", ALLOCATIONS.create_schema, _base_allocation, ("note",),
+        updatable=("note",),
     ),
 ]  # fmt: skip
 SEARCHABLE = [t for t in TARGETS if t.searched]
@@ -333,12 +359,12 @@ def assert_created(client: TestClient, session: Session, target: Target, texts: 
 def test_payloads_are_stored_and_read_back_verbatim(
     client: TestClient, session: Session, target: Target, payload: str
 ) -> None:
-    texts = {name: fit(PAYLOADS[payload], limit) for name, limit in target.texts.items()}
+    texts = {name: fit(PAYLOADS[payload], target.room(name)) for name in target.texts}
     record = assert_created(client, session, target, texts)
 
     if not target.updatable:
         return
-    changes = {name: fit(UPDATES[payload], target.texts[name]) for name in target.updatable}
+    changes = {name: fit(UPDATES[payload], target.room(name)) for name in target.updatable}
     before = row_counts(session)
     r = client.patch(
         f"{target.endpoint}/{record['id']}", json={"version": record["version"], **changes}
@@ -362,25 +388,38 @@ def test_a_payload_in_a_patterned_field_is_a_422_naming_it(
     assert row_counts(session) == before
 
 
-def longest(limit: int) -> str:
-    """``limit`` characters of markup, quotes, SQL and LIKE wildcards (no white space to trim)."""
+def longest(limit: int, *, shift: int = 0) -> str:
+    """``limit`` characters of markup, quotes, SQL and LIKE wildcards (no white space to trim);
+    another ``shift`` gives another text (unique columns)."""
     unit = "<svg/onload=alert(1)>'\";--%_\\{{7*7}}é漢"
+    unit = unit[shift:] + unit[:shift]
     return (unit * (limit // len(unit) + 1))[:limit]
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=str)
+TEXT_FIELDS = [(t, name) for t in TARGETS for name in t.texts]
+
+
+@pytest.mark.parametrize(("target", "name"), TEXT_FIELDS, ids=str)
 def test_the_longest_allowed_text_is_stored_whole(
-    client: TestClient, session: Session, target: Target
+    client: TestClient, session: Session, target: Target, name: str
 ) -> None:
-    texts = {name: longest(limit) for name, limit in target.texts.items()}
-    assert_created(client, session, target, texts)
+    assert_created(client, session, target, {name: longest(target.limit(name))})
+    if name in target.updatable:
+        # And an update to the longest text, from a record that held a short one.
+        record = assert_created(client, session, target, {name: "short"})
+        text = longest(target.limit(name), shift=1)
+        r = client.patch(
+            f"{target.endpoint}/{record['id']}", json={"version": record["version"], name: text}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()[name] == text
 
 
-@pytest.mark.parametrize(("target", "name"), [(t, n) for t in TARGETS for n in t.texts], ids=str)
+@pytest.mark.parametrize(("target", "name"), TEXT_FIELDS, ids=str)
 def test_one_character_too_many_is_a_422_naming_the_field(
     client: TestClient, session: Session, target: Target, name: str
 ) -> None:
-    body = body_of(target, session, {name: longest(target.texts[name] + 1)})
+    body = body_of(target, session, {name: longest(target.limit(name) + 1)})
     before = row_counts(session)
     r = client.post(target.endpoint, json=body)
     assert r.status_code == 422, r.text
@@ -412,7 +451,7 @@ def test_search_with_sql_payloads_finds_exactly_the_literal_matches(
 ) -> None:
     # Plain rows and one row per payload, each payload in every searched text field.
     for text in ["plain one", "plain two", *PAYLOADS.values()]:
-        texts = {n: fit(text, limit) for n, limit in target.texts.items() if n in target.searched}
+        texts = {n: fit(text, target.room(n)) for n in target.texts if n in target.searched}
         body = body_of(target, session, texts)
         assert client.post(target.endpoint, json=body).status_code == 201
     everything = client.get(target.endpoint, params={"size": 500})
@@ -431,7 +470,7 @@ def test_search_with_sql_payloads_finds_exactly_the_literal_matches(
         found = {row["id"] for row in r.json()["items"]}
         assert found == expected, q
         assert r.json()["total"] == len(expected)
-        if q in STORED_SEARCHES and target.texts.keys() & set(target.searched):
+        if q in STORED_SEARCHES and set(target.texts) & set(target.searched):
             assert 0 < len(expected) < len(rows), q
     assert row_counts(session) == counts
 

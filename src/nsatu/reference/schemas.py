@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from nsatu.core.enums import OrganisationKind, SiteKind
 from nsatu.shared.schemas import (
@@ -23,6 +23,11 @@ from nsatu.shared.schemas import (
 )
 
 Capacity = Annotated[int, Field(ge=0, le=10_000_000)]
+# Text types sized to their columns (PostgreSQL enforces VARCHAR lengths; a longer value would fail
+# in the database instead of in validation).
+Name120 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Text160 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160)]
+Code32 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Latitude = Annotated[Decimal, Field(ge=-90, le=90, max_digits=9, decimal_places=6)]
 Longitude = Annotated[Decimal, Field(ge=-180, le=180, max_digits=9, decimal_places=6)]
 Locode = Annotated[str, Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")]
@@ -31,7 +36,7 @@ Locode = Annotated[str, Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")]
 
 
 class NationFields(Schema):
-    name: Text200
+    name: Name120
     is_donor: bool = False
     is_recipient: bool = False
     is_host: bool = False
@@ -46,7 +51,7 @@ class NationCreate(NationFields):
 
 
 class NationUpdate(UpdateSchema):
-    name: Text200 | None = None
+    name: Name120 | None = None
     is_donor: bool | None = None
     is_recipient: bool | None = None
     is_host: bool | None = None
@@ -113,7 +118,7 @@ class OrganisationFilter(PageParams):
 
 
 class SiteCreate(Schema):
-    code: Code
+    code: Code32
     name: Text200
     kind: SiteKind
     nation_id: Id
@@ -129,7 +134,7 @@ class SiteCreate(Schema):
 
 
 class SiteUpdate(UpdateSchema):
-    code: Code | None = None
+    code: Code32 | None = None
     name: Text200 | None = None
     kind: SiteKind | None = None
     nation_id: Id | None = None
@@ -170,16 +175,16 @@ class SiteFilter(PageParams):
 
 
 class CapabilityAreaCreate(Schema):
-    code: Code
-    name: Text200
-    coalition: Text200 | None = None
+    code: Code32
+    name: Name120
+    coalition: Text160 | None = None
     description: str | None = Field(default=None, max_length=4000)
 
 
 class CapabilityAreaUpdate(UpdateSchema):
-    code: Code | None = None
-    name: Text200 | None = None
-    coalition: Text200 | None = None
+    code: Code32 | None = None
+    name: Name120 | None = None
+    coalition: Text160 | None = None
     description: str | None = Field(default=None, max_length=4000)
 
 
@@ -202,7 +207,7 @@ NonNegativeMoney = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=
 
 class ItemTypeFields(Schema):
     public_name: Text200
-    category: Text200
+    category: Name120
     capability_area_id: Id
     unit_of_measure: Annotated[str, Field(min_length=1, max_length=32)] = "each"
     weight_kg_per_unit: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)] | None = (
@@ -214,7 +219,9 @@ class ItemTypeFields(Schema):
     reference_value_source: str | None = Field(default=None, max_length=2000)
     reference_value_on: dt.date | None = None
     substitution_family: Code
-    nsn: str | None = Field(default=None, description="NATO Stock Number: 13 digits, or 4-2-3-4")
+    nsn: str | None = Field(
+        default=None, max_length=16, description="NATO Stock Number: 13 digits, or 4-2-3-4"
+    )
 
     _nsn = field_validator("nsn")(nsn_validator)
 
@@ -226,7 +233,7 @@ class ItemTypeCreate(ItemTypeFields):
 class ItemTypeUpdate(UpdateSchema):
     code: Code | None = None
     public_name: Text200 | None = None
-    category: Text200 | None = None
+    category: Name120 | None = None
     capability_area_id: Id | None = None
     unit_of_measure: Annotated[str, Field(min_length=1, max_length=32)] | None = None
     weight_kg_per_unit: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)] | None = (
@@ -238,7 +245,7 @@ class ItemTypeUpdate(UpdateSchema):
     reference_value_source: str | None = Field(default=None, max_length=2000)
     reference_value_on: dt.date | None = None
     substitution_family: Code | None = None
-    nsn: str | None = None
+    nsn: str | None = Field(default=None, max_length=16)
 
     _nsn = field_validator("nsn")(nsn_validator)
 

@@ -28,8 +28,8 @@ def _upper(value: object) -> object:
 
 
 # Upper-case before the pattern is checked, so "deu" is accepted as "DEU".
-Currency = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
-Alpha3 = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(_upper)]
+Alpha3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(_upper)]
 #: Primary keys are 32-bit on PostgreSQL; a larger id cannot exist, so it is refused as input
 #: instead of overflowing the driver.
 MAX_ID = 2**31 - 1
