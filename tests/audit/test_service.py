@@ -175,3 +175,15 @@ def test_export_follows_the_selection(session: Session) -> None:
     )
     assert result.exported == 1
     assert [e["username"] for e in json.loads(out.getvalue())["entries"]] == ["bob"]
+
+
+def test_an_xlsx_export_survives_control_characters_in_its_filters(session: Session) -> None:
+    """Filters are echoed on the About sheet; a control character there must not break the file."""
+    out = io.BytesIO()
+    audit_service.export_entries(
+        session, out, ExportFormat.XLSX, AuditSelection(entity="\x01offer\x0b")
+    )
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    about = " ".join(str(c.value) for row in wb["About"].iter_rows() for c in row if c.value)
+    assert "offer" in about
+    assert "\x01" not in about

@@ -276,6 +276,8 @@ def _write_xlsx(
     info.column_dimensions["B"].width = 110
     wrap = Alignment(wrap_text=True, vertical="top")
     for label, text in about:
+        # The About text can echo user input (an export's filters): the same control characters go.
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)  # noqa: PLW2901
         label_cell = WriteOnlyCell(info, value=label)
         label_cell.font = bold
         label_cell.alignment = wrap
