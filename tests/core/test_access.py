@@ -1,4 +1,4 @@
-"""The need-to-know policy as pure predicates: the role table of issue 3, case by case, and the
+"""The need-to-know policy as pure predicates: the role table, case by case, and the
 properties that must hold whatever the facts (no database; see ``tests/security`` for the SQL)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The acceptance scenarios of issue 3 (need-to-know and anonymity), as explicit tests.
+"""The acceptance scenarios of need-to-know and anonymity, as explicit tests.
 
 Signed in as the donor liaison of nation A: A's offers are listed, and B's bilateral or internal
 ones are not, in the list, the search, the export and the counts; a ``GET`` of B's internal offer

@@ -1,4 +1,4 @@
-"""Hostile input (issue 3, section 4), on every backend: SQL-injection, script and template payloads
+"""Hostile input, on every backend: SQL-injection, script and template payloads
 in every free-text field of the API.
 
 - A create (and an update) with a payload in every text field is a 201 (200) and reads back

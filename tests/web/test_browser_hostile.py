@@ -1,4 +1,4 @@
-"""Hostile input in a real Chromium (issue 3, section 4): a need, an offer and the reference rows
+"""Hostile input in a real Chromium: a need, an offer and the reference rows
 they point at hold script, event-handler and SQL payloads in their text fields. Every page that
 shows them (lists, details, edit forms, nations, sites, the audit trail), an HTMX search and a
 refused form post render them as text: no injected script runs, no dialog opens, no request for

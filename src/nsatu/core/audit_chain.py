@@ -30,7 +30,7 @@ from typing import Any
 #: ``prev_hash`` of the first entry.
 GENESIS = "0" * 64
 
-#: The content an entry's hash covers, in the order the issue lists it (the serialisation sorts keys,
+#: The content an entry's hash covers, in the order of the audit record (the serialisation sorts keys,
 #: so the order here only documents).
 HASHED_FIELDS = (
     "seq",
