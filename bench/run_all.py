@@ -2,7 +2,9 @@
 
 A benchmark is a module ``bench/<name>.py`` (not starting with ``_``) with a function
 ``run() -> dict[str, float | str | bool]``. Its keys are stored as ``<name>.<key>``, next to
-``meta.*`` keys describing the run. ``make bench`` calls this script; every key is documented in
+``meta.*`` keys describing the run, unless the module declares ``FLAT_KEYS = True``: then its keys
+are stored as they are (``bench/planner.py`` does, so that its figures keep the names the issue
+gives them, e.g. ``planner_small_gap``); such a module must prefix its own keys so they stay unique. ``make bench`` calls this script; every key is documented in
 ``docs/performance.md``.
 """
 
@@ -30,16 +32,17 @@ RESULTS = BENCH / "results.json"
 Run = Callable[[], Figures]
 
 
-def benchmarks() -> list[tuple[str, Run]]:
-    """``(name, run)`` for every benchmark module, in name order."""
-    found: list[tuple[str, Run]] = []
+def benchmarks() -> list[tuple[str, Run, bool]]:
+    """``(name, run, flat_keys)`` for every benchmark module, in name order."""
+    found: list[tuple[str, Run, bool]] = []
     for path in sorted(BENCH.glob("*.py")):
         name = path.stem
         if name.startswith("_") or name == "run_all":
             continue
-        run = getattr(importlib.import_module(name), "run", None)
+        module = importlib.import_module(name)
+        run = getattr(module, "run", None)
         if callable(run):
-            found.append((name, cast(Run, run)))
+            found.append((name, cast(Run, run), getattr(module, "FLAT_KEYS", False) is True))
     return found
 
 
@@ -62,10 +65,11 @@ def main() -> int:
     # Figures are wall-clock times: other work on the machine inflates them, so record how busy
     # it was (1-minute load average; the machine has meta.cpu_cores cores).
     results["meta.load_average_start"] = round(os.getloadavg()[0], 2)
-    for name, run in benchmarks():
+    for name, run, flat in benchmarks():
         print(f"=== {name}")
         t0 = time.perf_counter()
-        results |= {f"{name}.{key}": value for key, value in run().items()}
+        prefix = "" if flat else f"{name}."
+        results |= {f"{prefix}{key}": value for key, value in run().items()}
         results[f"meta.{name}_runtime_s"] = round(time.perf_counter() - t0, 1)
     results["meta.load_average_end"] = round(os.getloadavg()[0], 2)
     results["meta.runtime_s"] = round(time.perf_counter() - started, 1)

@@ -3,12 +3,18 @@
 Database tests run on every backend: SQLite always, PostgreSQL when ``NSATU_TEST_DATABASE_URL`` is set
 (CI sets it and requires it), in a schema of its own per run. Each backend is migrated once per run; each test runs inside a
 transaction that is rolled back, and commits made by the code under test become savepoints.
+
+Tests whose code commits for real (the command line, concurrent writers) take ``committed_url``
+instead: a migrated database of their own on every backend (see ``committed_database``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +83,9 @@ def drop_schema(url: str, name: str) -> None:
     engine.dispose()
 
 
-def backend_url(backend: str, tmp_dir: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_dir / 'test.db'}"
+def postgres_base_url() -> str:
+    """The PostgreSQL test database (``NSATU_TEST_DATABASE_URL``); without it the test is skipped,
+    or fails in CI, where the PostgreSQL tests are required."""
     url = os.environ.get(PG_ENV)
     if not url:
         if IN_CI:
@@ -87,18 +93,71 @@ def backend_url(backend: str, tmp_dir: Path) -> str:
         pytest.skip(
             f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
         )
-    return private_schema(url, PG_SCHEMA)
+    return url
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+BACKENDS = ("sqlite", "postgresql")
+
+
+@contextmanager
+def committed_database(
+    backend: str, directory: Path, *, schema: str | None = None, template: Path | None = None
+) -> Iterator[str]:
+    """A migrated database of the caller's own, whose commits are real (no rolled-back test
+    transaction): a SQLite file in ``directory`` (a copy of ``template``, a migrated empty file,
+    when given: copying is faster than migrating), or a private PostgreSQL schema (``schema``, by
+    default a fresh ``nsatu_test_<pid>_<random>``) with it as the search path, dropped afterwards.
+    Yields the URL. For code that commits: the command line, concurrent writers, an app that other
+    code (schemathesis) calls directly."""
+    if backend == "sqlite":
+        path = directory / "committed.db"
+        if template is not None:
+            shutil.copyfile(template, path)
+        url = f"sqlite:///{path}"
+        if template is None:
+            upgrade(url)
+        yield url
+        return
+    assert backend == "postgresql", backend
+    base = postgres_base_url()
+    name = schema or f"{PG_SCHEMA}_{uuid.uuid4().hex[:10]}"
+    url = private_schema(base, name)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        drop_schema(base, name)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite file migrated once per run; ``committed_url`` copies it."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def committed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of the test's own that commits for real, on every backend: a SQLite file
+    or a private PostgreSQL schema (see :func:`committed_database`). A test limited to one backend
+    says so with ``@pytest.mark.parametrize("committed_url", ["sqlite"], indirect=True)``."""
+    template = (
+        request.getfixturevalue("migrated_sqlite_template") if request.param == "sqlite" else None
+    )
+    with committed_database(request.param, tmp_path, template=template) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def db_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    url = backend_url(request.param, tmp_path_factory.mktemp(request.param))
-    upgrade(url)
-    yield url
-    if request.param == "postgresql":
-        drop_schema(url, PG_SCHEMA)
+    """The database the rolled-back tests share, one per backend and run (migrated once)."""
+    with committed_database(
+        request.param, tmp_path_factory.mktemp(request.param), schema=PG_SCHEMA
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
@@ -32,3 +32,7 @@ class Settings(BaseSettings):
     #: Signs the CSRF tokens of anonymous forms (the login page). Set it when several processes
     #: serve the app; unset, each process makes a random one at start.
     secret_key: SecretStr | None = None
+    #: Failed sign-ins one client address may make within ``login_window_seconds`` before the login
+    #: page answers 429 (per process: see nsatu.web.throttle). The per-account lockout is separate.
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=600, ge=1)

@@ -1,4 +1,5 @@
-"""``nsatu import``, ``nsatu export`` and ``nsatu check`` end to end, on committed databases.
+"""``nsatu import``, ``nsatu export`` and ``nsatu check`` end to end, on committed databases
+(``committed_url``: a SQLite file and a private PostgreSQL schema of each test's own).
 
 The service tests (tests/domains/test_transfer.py, test_integrity.py) cover the rules; these check
 the command line: exit codes, output, and that a rejected file leaves the database as it was.
@@ -7,22 +8,15 @@ the command line: exit codes, output, and that a rejected file leaves the databa
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from nsatu.cli import app
-from nsatu.db.migrate import upgrade
 from nsatu.db.models import OfferLine, Requirement
 from nsatu.db.session import make_engine, make_session_factory, transaction
-from tests.conftest import IN_CI, PG_ENV
 from tests.domains.test_transfer import (
     XLSX_OFFER_HEADER,
     Ref,
@@ -58,51 +52,6 @@ def count(url: str, model: type[OfferLine | Requirement]) -> int:
     return n
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli-template") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def sqlite_url(migrated: Path, tmp_path: Path) -> str:
-    """A committed, migrated SQLite file of the test's own (copied: migrating takes longer)."""
-    path = tmp_path / "cli.db"
-    shutil.copy(migrated, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A schema of the test's own on the PostgreSQL test database, dropped afterwards.
-
-    The shared fixtures roll every test back; the CLI commits, so it gets a schema that no other
-    test uses (the conftest resets only ``public``).
-    """
-    base = os.environ.get(PG_ENV)
-    if not base:
-        if IN_CI:
-            pytest.fail(f"{PG_ENV} must be set in CI: the PostgreSQL tests are required")
-        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    schema = f"cli_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = (
-        make_url(base)
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def bad_csv(ref: Ref) -> bytes:
     rows = offer_rows(ref, 100)
     rows[55]["quantity"] = "abc"  # spreadsheet row 57
@@ -122,14 +71,14 @@ def assert_row_57_rejected(url: str, file: Path) -> None:
 
 
 def test_a_csv_with_one_bad_cell_exits_2_and_changes_nothing(
-    sqlite_url: str, tmp_path: Path
+    committed_url: str, tmp_path: Path
 ) -> None:
-    ref = seed(sqlite_url)
+    ref = seed(committed_url)
     file = tmp_path / "offers.csv"
     file.write_bytes(bad_csv(ref))
-    assert_row_57_rejected(sqlite_url, file)
+    assert_row_57_rejected(committed_url, file)
 
-    human = nsatu(sqlite_url, "import", "offers", str(file))
+    human = nsatu(committed_url, "import", "offers", str(file))
     assert human.exit_code == 2
     assert "1 problem(s) in 100 row(s): nothing was imported" in human.stdout
     row = next(line for line in human.stdout.splitlines() if "abc" in line)
@@ -142,27 +91,27 @@ def test_a_csv_with_one_bad_cell_exits_2_and_changes_nothing(
 
 
 def test_an_xlsx_with_one_bad_cell_exits_2_and_changes_nothing(
-    sqlite_url: str, tmp_path: Path
+    committed_url: str, tmp_path: Path
 ) -> None:
-    ref = seed(sqlite_url)
+    ref = seed(committed_url)
     rows = [xlsx_offer_row(ref, i) for i in range(1, 101)]
     rows[55][XLSX_OFFER_HEADER.index("quantity")] = "abc"
     file = tmp_path / "offers.xlsx"
     file.write_bytes(to_xlsx(XLSX_OFFER_HEADER, rows))
-    assert_row_57_rejected(sqlite_url, file)
+    assert_row_57_rejected(committed_url, file)
 
 
-def test_a_valid_file_imports_exports_and_checks_clean(sqlite_url: str, tmp_path: Path) -> None:
-    ref = seed(sqlite_url)
+def test_a_valid_file_imports_exports_and_checks_clean(committed_url: str, tmp_path: Path) -> None:
+    ref = seed(committed_url)
     file = tmp_path / "offers.csv"
     file.write_bytes(to_csv(offer_rows(ref, 100)))
 
-    dry = nsatu(sqlite_url, "import", "offers", str(file), "--dry-run")
+    dry = nsatu(committed_url, "import", "offers", str(file), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "all 100 offers are valid" in dry.stdout
-    assert count(sqlite_url, OfferLine) == 0
+    assert count(committed_url, OfferLine) == 0
 
-    result = nsatu(sqlite_url, "import", "offers", str(file), "--json")
+    result = nsatu(committed_url, "import", "offers", str(file), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
         "imported": 100,
@@ -170,65 +119,71 @@ def test_a_valid_file_imports_exports_and_checks_clean(sqlite_url: str, tmp_path
         "rows": 100,
         "dry_run": False,
     }
-    assert count(sqlite_url, OfferLine) == 100
+    assert count(committed_url, OfferLine) == 100
 
     out = tmp_path / "export.xlsx"
-    exported = nsatu(sqlite_url, "export", "offers", str(out), "--donor", ref.donor.code, "--json")
+    exported = nsatu(
+        committed_url, "export", "offers", str(out), "--donor", ref.donor.code, "--json"
+    )
     assert exported.exit_code == 0, exported.output
     assert json.loads(exported.stdout) == {"exported": 100, "file": str(out)}
     assert out.stat().st_size > 0
     assert not list(tmp_path.glob(".*.tmp"))
 
-    again = nsatu(sqlite_url, "export", "offers", str(out))
+    again = nsatu(committed_url, "export", "offers", str(out))
     assert again.exit_code == 2
     assert "--overwrite" in again.output
 
-    checked = nsatu(sqlite_url, "check")
+    checked = nsatu(committed_url, "check")
     assert checked.exit_code == 0, checked.output
     assert "All checks passed." in checked.stdout
 
 
-def test_needs_import_and_export_by_status(sqlite_url: str, tmp_path: Path) -> None:
-    ref = seed(sqlite_url)
+def test_needs_import_and_export_by_status(committed_url: str, tmp_path: Path) -> None:
+    ref = seed(committed_url)
     file = tmp_path / "needs.csv"
     file.write_bytes(to_csv([need_row(ref, i) for i in range(1, 11)]))
-    result = nsatu(sqlite_url, "import", "needs", str(file))
+    result = nsatu(committed_url, "import", "needs", str(file))
     assert result.exit_code == 0, result.output
     assert "imported 10 needs" in result.stdout
-    assert count(sqlite_url, Requirement) == 10
+    assert count(committed_url, Requirement) == 10
 
     out = tmp_path / "needs.csv"
     drafts = nsatu(
-        sqlite_url, "export", "needs", str(out), "--status", "draft", "--overwrite", "--json"
+        committed_url, "export", "needs", str(out), "--status", "draft", "--overwrite", "--json"
     )
     assert json.loads(drafts.stdout)["exported"] == 10
     published = nsatu(
-        sqlite_url, "export", "needs", str(out), "--status", "published", "--overwrite", "--json"
+        committed_url, "export", "needs", str(out), "--status", "published", "--overwrite", "--json"
     )
     assert json.loads(published.stdout)["exported"] == 0
 
 
-def test_user_errors_exit_2(sqlite_url: str, tmp_path: Path) -> None:
-    seed(sqlite_url)
-    missing = nsatu(sqlite_url, "import", "offers", str(tmp_path / "nope.csv"), "--json")
+def test_user_errors_exit_2(committed_url: str, tmp_path: Path) -> None:
+    seed(committed_url)
+    missing = nsatu(committed_url, "import", "offers", str(tmp_path / "nope.csv"), "--json")
     assert missing.exit_code == 2
     assert "error" in json.loads(missing.stdout)
-    wrong_type = nsatu(sqlite_url, "export", "offers", str(tmp_path / "out.ods"))
+    wrong_type = nsatu(committed_url, "export", "offers", str(tmp_path / "out.ods"))
     assert wrong_type.exit_code == 2
-    bad_period = nsatu(sqlite_url, "export", "needs", str(tmp_path / "n.csv"), "--period", "March")
+    bad_period = nsatu(
+        committed_url, "export", "needs", str(tmp_path / "n.csv"), "--period", "March"
+    )
     assert bad_period.exit_code == 2
-    unknown_donor = nsatu(sqlite_url, "export", "offers", str(tmp_path / "o.csv"), "--donor", "ZZZ")
+    unknown_donor = nsatu(
+        committed_url, "export", "offers", str(tmp_path / "o.csv"), "--donor", "ZZZ"
+    )
     assert unknown_donor.exit_code == 2
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_check_exits_1_on_a_parent_cycle(sqlite_url: str, tmp_path: Path) -> None:
-    ref = seed(sqlite_url)
+def test_check_exits_1_on_a_parent_cycle(committed_url: str, tmp_path: Path) -> None:
+    ref = seed(committed_url)
     file = tmp_path / "offers.csv"
     # Without an item, the two looped lines break no quantity rule: only the cycle check fails.
     file.write_bytes(to_csv([row | {"item_type": ""} for row in offer_rows(ref, 3)]))
-    assert nsatu(sqlite_url, "import", "offers", str(file)).exit_code == 0
-    engine = make_engine(sqlite_url)
+    assert nsatu(committed_url, "import", "offers", str(file)).exit_code == 0
+    engine = make_engine(committed_url)
     with engine.begin() as conn:
         ids = list(conn.scalars(text("SELECT id FROM offer_line ORDER BY id")))
         conn.execute(
@@ -239,7 +194,7 @@ def test_check_exits_1_on_a_parent_cycle(sqlite_url: str, tmp_path: Path) -> Non
         )
     engine.dispose()
 
-    result = nsatu(sqlite_url, "check", "--json")
+    result = nsatu(committed_url, "check", "--json")
     assert result.exit_code == 1, result.output
     body = json.loads(result.stdout)
     assert body["passed"] is False
@@ -248,21 +203,22 @@ def test_check_exits_1_on_a_parent_cycle(sqlite_url: str, tmp_path: Path) -> Non
     assert failed["offer_parent_cycles"]["count"] == 1
     assert "IMP-001 → IMP-002 → IMP-001" in failed["offer_parent_cycles"]["examples"][0]["detail"]
 
-    human = nsatu(sqlite_url, "check")
+    human = nsatu(committed_url, "check")
     assert human.exit_code == 1
     assert "FAILED" in human.stdout
     assert "1 of 9 checks failed." in human.stdout
 
 
 @pytest.mark.postgres
-def test_import_on_postgresql_is_all_or_nothing(postgres_url: str, tmp_path: Path) -> None:
-    ref = seed(postgres_url)
+@pytest.mark.parametrize("committed_url", ["postgresql"], indirect=True)
+def test_import_on_postgresql_is_all_or_nothing(committed_url: str, tmp_path: Path) -> None:
+    ref = seed(committed_url)
     file = tmp_path / "offers.csv"
     file.write_bytes(bad_csv(ref))
-    assert_row_57_rejected(postgres_url, file)
+    assert_row_57_rejected(committed_url, file)
 
     file.write_bytes(to_csv(offer_rows(ref, 100)))
-    result = nsatu(postgres_url, "import", "offers", str(file), "--json")
+    result = nsatu(committed_url, "import", "offers", str(file), "--json")
     assert result.exit_code == 0, result.output
-    assert count(postgres_url, OfferLine) == 100
-    assert nsatu(postgres_url, "check").exit_code == 0
+    assert count(committed_url, OfferLine) == 100
+    assert nsatu(committed_url, "check").exit_code == 0

@@ -1,49 +1,32 @@
 """Optimistic concurrency under real concurrency: two writers, real commits, one database.
 
 These tests need committed data seen by two connections, so they use their own database (a file
-for SQLite, a private schema for PostgreSQL) instead of the rolled-back test transaction.
+for SQLite, a private schema for PostgreSQL: ``committed_url``) instead of the rolled-back test
+transaction.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from nsatu.db.migrate import upgrade
 from nsatu.db.models import Nation, OfferLine
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from nsatu.errors import StaleVersion
 from nsatu.offers import service as offer_service
 from nsatu.offers.schemas import OfferCreate, OfferUpdate
-from tests.conftest import PG_ENV, drop_schema, private_schema
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed_factory(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[sessionmaker[Session]]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-    else:
-        base = os.environ.get(PG_ENV)
-        if not base:
-            if os.environ.get("CI"):
-                pytest.fail(f"{PG_ENV} must be set in CI")
-            pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-        url = private_schema(base, f"nsatu_race_{os.getpid()}")
-    upgrade(url)
-    engine = make_engine(url)
+@pytest.fixture
+def committed_factory(committed_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(committed_url)
     yield make_session_factory(engine)
     engine.dispose()
-    if request.param == "postgresql":
-        drop_schema(os.environ[PG_ENV], f"nsatu_race_{os.getpid()}")
 
 
 def _seed(factory: sessionmaker[Session]) -> int:

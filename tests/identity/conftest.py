@@ -3,12 +3,7 @@ login page with a plain HTTP client."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -18,10 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from nsatu.core.access import Role
-from nsatu.db.migrate import upgrade
 from nsatu.db.models import User
 from nsatu.identity import service as identity_service
-from tests.conftest import IN_CI, PG_ENV, drop_schema, private_schema
 from tests.factories import make_user
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -79,31 +72,7 @@ def browser_session(
     return user, csrf_of(client.get("/").text)
 
 
-@pytest.fixture(scope="module")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("identity-cli") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cli_url(request: pytest.FixtureRequest, migrated_sqlite: Path, tmp_path: Path) -> Iterator[str]:
-    """A committed, migrated database of the test's own (the CLI commits): a copied SQLite file,
-    or a fresh schema on the PostgreSQL test database."""
-    if request.param == "sqlite":
-        path = tmp_path / "cli.db"
-        shutil.copy(migrated_sqlite, path)
-        yield f"sqlite:///{path}"
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        if IN_CI:
-            pytest.fail(f"{PG_ENV} must be set in CI: the PostgreSQL tests are required")
-        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    name = f"identity_cli_{uuid.uuid4().hex[:12]}"
-    url = private_schema(base, name)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        drop_schema(base, name)
+@pytest.fixture
+def cli_url(committed_url: str) -> str:
+    """A committed, migrated database of the test's own (the CLI commits), on every backend."""
+    return committed_url

@@ -451,6 +451,18 @@ EXEMPT = {
     ("GET", "/api/me"): "the caller's own identity, whatever its role",
 }
 
+#: Routes whose every role is checked by a dedicated test, because they need a record made by a
+#: background job (a finished plan run) that the matrix's world does not have.
+PLAN_RUNS_TEST = "tests/web/test_api_plan_runs.py (coordinator runs and decides; auditor reads, 403 on writes; every other role 404)"
+ELSEWHERE = {
+    ("GET", "/api/plan-runs"): PLAN_RUNS_TEST,
+    ("POST", "/api/plan-runs"): PLAN_RUNS_TEST,
+    ("GET", "/api/plan-runs/{id}"): PLAN_RUNS_TEST,
+    ("GET", "/api/plan-runs/{id}/plan"): PLAN_RUNS_TEST,
+    ("POST", "/api/plan-runs/{id}/accept"): PLAN_RUNS_TEST,
+    ("POST", "/api/plan-runs/{id}/reject"): PLAN_RUNS_TEST,
+}
+
 #: Routes only some roles may call at all; every other caller gets 404, as for no route.
 AUDIT_ROLES = frozenset({Role.COORDINATOR, Role.AUDITOR})
 GATED = {
@@ -522,14 +534,16 @@ ROUTES = sorted((r for m, p in api_routes() if (r := classify(m, p)) is not None
 
 def test_the_matrix_covers_every_api_route() -> None:
     uncovered = sorted(
-        f"{m} {p}" for m, p in api_routes() if (m, p) not in EXEMPT and classify(m, p) is None
+        f"{m} {p}"
+        for m, p in api_routes()
+        if (m, p) not in EXEMPT and (m, p) not in ELSEWHERE and classify(m, p) is None
     )
     assert not uncovered, (
         "these /api routes are not in the leak matrix; describe their collection in COLLECTIONS "
         f"(or, if they serve no record, add them to EXEMPT with the reason): {uncovered}"
     )
-    stale = sorted(f"{m} {p}" for m, p in EXEMPT if (m, p) not in api_routes())
-    assert not stale, f"EXEMPT names routes that no longer exist: {stale}"
+    stale = sorted(f"{m} {p}" for m, p in {**EXEMPT, **ELSEWHERE} if (m, p) not in api_routes())
+    assert not stale, f"EXEMPT or ELSEWHERE names routes that no longer exist: {stale}"
 
 
 # --- Fixtures: one world per backend, shared by every route ------------------------------------

@@ -5,6 +5,10 @@ Two donor and host nations, ``A`` (the callers' own nation) and ``B`` (another),
 releasability level, recorded with the facts the predicates of :mod:`nsatu.core.access` judge it by,
 and one caller per role: the donor liaison and training coordinator of ``A``, the hub operator of
 ``A``'s hub, a recipient planner of ``U``, a coordinator, an auditor, and the public.
+
+Every scoped record that has a text column carries a value in it that no other record's text
+contains (references and notes start with ``SEC-``), so that the page matrix
+(:mod:`tests.security.test_leak_matrix_pages`) can look for it in what a page shows.
 """
 
 from __future__ import annotations
@@ -220,6 +224,7 @@ def _offers(session: Session, w: World, n: int) -> None:
                             quantity=Decimal(10),
                             status=AllocationStatus.PROPOSED,
                             releasability=alloc_level,
+                            note=f"SEC-A{n}-{owner}-{alloc_level}",
                         ),
                     )
                     recs["allocations"].append(
@@ -274,6 +279,7 @@ def _consignments(session: Session, w: World, n: int) -> None:
                     origin_site_id=hub.id,
                     destination_site_id=handover.id,
                     releasability=level,
+                    notes=f"SEC-CN{n}-{owner}-{level}",
                 ),
             )
             line = _add(
@@ -295,7 +301,10 @@ def _consignments(session: Session, w: World, n: int) -> None:
             event = _add(
                 session,
                 TrackingEvent(
-                    consignment_id=consignment.id, site_id=hub.id, kind=TrackingEventKind.NOTE
+                    consignment_id=consignment.id,
+                    site_id=hub.id,
+                    kind=TrackingEventKind.NOTE,
+                    note=f"SEC-T{n}-{owner}-{level}",
                 ),
             )
             facts = {
@@ -342,7 +351,9 @@ def _training(session: Session, w: World, n: int, centres: dict[str, Site]) -> N
                 site_id=centres[owner].id,
             ),
         )
-        request = _add(session, SeatRequest(training_event_id=event.id, seats=2))
+        request = _add(
+            session, SeatRequest(training_event_id=event.id, seats=2, note=f"SEC-S{n}-{owner}")
+        )
         recs["courses"].append(_rec(course, f"course of {owner}", host_nation_id=host))
         recs["training-events"].append(_rec(event, f"event of {owner}", host_nation_id=host))
         recs["seat-requests"].append(_rec(request, f"seat request on {owner}", host_nation_id=host))

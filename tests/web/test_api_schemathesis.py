@@ -1,25 +1,31 @@
 """Property-based tests of the whole JSON API from its own OpenAPI schema (schemathesis).
 
 Every operation under ``/api`` gets generated requests, valid and invalid, as each role in turn: a
-coordinator, the donor liaison of the seeded donor, the recipient planner of the seeded recipient,
-the operator of the seeded hub, the training coordinator of the seeded host nation, an auditor
-(each a real user with a bearer token, see :mod:`tests.security.signin`) and the public (no
-credentials). None may answer with a 5xx, and every documented response (errors included) must
-match the schema. The app runs on a migrated SQLite file of its own with real commits (the
-rolled-back ``client`` fixture does not fit: schemathesis calls the app directly), seeded with one
-row of each kind so that generated small ids reach real rows.
+coordinator, the donor liaison and the training coordinator of a donor and host nation, the
+recipient planner of the recipient, the operator of a hub, an auditor (each a real user with a
+bearer token, see :mod:`tests.security.signin`) and the public (no credentials). None may answer
+with a 5xx, and every documented response (errors included) must match the schema. Every request
+must go out with the role's own credentials and be taken so (never a 401), and
+``test_every_role_is_signed_in_as_itself`` asks ``/api/me`` who each role is, before and after the
+fuzzing, so that no role is silently fuzzed as the public.
 
-How much ran (operations × roles, requests per role and the statuses they got) is written to the
-terminal when the module finishes.
+The app runs on a committed database of its own (``committed_database``: a SQLite file, or a
+private PostgreSQL schema with ``NSATU_FUZZ_BACKEND=postgresql``; the rolled-back ``client``
+fixture does not fit: schemathesis calls the app directly), seeded with the leak matrix's world
+(:mod:`tests.security.world`: records of every collection, of two owners at every releasability
+level, allocations, consignment lines, legs and tracking events, seat requests) and a GDP series,
+so that generated small ids reach real records, some each role may see and some it may not.
+
+How much ran (operations × roles, requests per role and the statuses they got, 5xx counted) is
+written to the terminal when the module finishes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,27 +39,17 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
 )
+from sqlalchemy import func, select
 
 from nsatu.core.access import Role
-from nsatu.core.enums import OfferKind, SiteKind
-from nsatu.core.lifecycles import OfferStage, RequirementStatus
-from nsatu.db.migrate import upgrade
-from nsatu.db.models import (
-    CapabilityArea,
-    Consignment,
-    ConsignmentLine,
-    Course,
-    ItemType,
-    Nation,
-    OfferLine,
-    Requirement,
-    Site,
-    TrainingEvent,
-)
+from nsatu.db.models import ApiToken, NationGdp, User
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
-from tests.security.signin import sign_in
+from tests.conftest import committed_database
+from tests.security.signin import Caller
+from tests.security.test_leak_matrix import COLLECTIONS
+from tests.security.world import build_world
 
 
 def error_contract(
@@ -82,111 +78,44 @@ CHECKS = [
 #: Every role the API answers to, the public (no credentials) included.
 ROLES = list(Role)
 
+#: What the fuzzer must find rows of, beyond every collection of the API (those of the leak
+#: matrix, which covers every ``/api`` route): the GDP series under ``/api/nations/{id}/gdp``, and
+#: the users and tokens the callers sign in with.
+ALSO_SEEDED = (NationGdp, User, ApiToken)
 
-def _seed(url: str) -> dict[Role, dict[str, str]]:
-    """One row of each kind, and a signed-in user of every role tied to those rows; returns the
-    headers each role sends (none for the public)."""
+
+def _seed(url: str) -> dict[Role, Caller]:
+    """The leak matrix's world (:mod:`tests.security.world`: two donor and host nations, a
+    recipient, hubs, records of every collection of each owner at every releasability level,
+    allocations, consignments with lines, legs and tracking events, courses, training events and
+    seat requests) plus a GDP series, committed; and a signed-in user of every role tied to it.
+    Returns each role's caller."""
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as s:
-        nation = Nation(code="POL", name="Poland", is_donor=True, is_host=True)
-        recipient = Nation(code="UKR", name="Ukraine", is_recipient=True)
-        area = CapabilityArea(code="power", name="Power")
-        s.add_all([nation, recipient, area])
-        s.flush()
-        hub = Site(
-            code="HUB-1",
-            name="Hub",
-            kind=SiteKind.HUB,
-            nation_id=nation.id,
-            latitude=Decimal("50.1"),
-            longitude=Decimal("22.0"),
-            road_capacity_per_day=100,
-        )
-        centre = Site(
-            code="TRN-1",
-            name="Centre",
-            kind=SiteKind.TRAINING_CENTRE,
-            nation_id=nation.id,
-            latitude=Decimal("49.7"),
-            longitude=Decimal("11.9"),
-        )
-        item = ItemType(
-            code="generator",
-            public_name="Generator",
-            category="Power",
-            capability_area_id=area.id,
-            substitution_family="generator",
-        )
-        s.add_all([hub, centre, item])
-        s.flush()
-        # The donor liaison and the training coordinator of POL (the donor of the offer and the
-        # host of the course), the planner of UKR, the operator of the hub the consignment leaves.
-        callers = [
-            sign_in(s, Role.COORDINATOR),
-            sign_in(s, Role.DONOR_LIAISON, nation=nation),
-            sign_in(s, Role.RECIPIENT_PLANNER, nation=recipient),
-            sign_in(s, Role.HUB_OPERATOR, hub=hub),
-            sign_in(s, Role.TRAINING_COORDINATOR, nation=nation),
-            sign_in(s, Role.AUDITOR),
-            sign_in(s, Role.PUBLIC),
-        ]
-        headers = {caller.actor.role: caller.headers for caller in callers}
-        assert set(headers) == set(ROLES), "a role without a caller would escape the fuzzing"
-        offer = OfferLine(
-            reference="OFR-1",
-            donor_nation_id=nation.id,
-            kind=OfferKind.IN_KIND_STOCK,
-            description="Generators",
-            quantity=Decimal(1000),
-            item_type_id=item.id,
-            stage=OfferStage.COMMITTED,
-        )
-        need = Requirement(
-            reference="REQ-1",
-            title="Generators",
-            capability_area_id=area.id,
-            item_type_id=item.id,
-            quantity_requested=Decimal(500),
-            priority=1,
-            period="2025-01",
-            needed_by_on=dt.date(2025, 3, 1),
-            status=RequirementStatus.PUBLISHED,
-        )
-        consignment = Consignment(
-            reference="CSG-1", origin_site_id=hub.id, destination_site_id=centre.id
-        )
-        course = Course(
-            code="C-1",
-            title="Generator maintenance",
-            capability_area_id=area.id,
-            host_nation_id=nation.id,
-            site_id=centre.id,
-            duration_days=5,
-            seats_per_event=100,
-        )
-        s.add_all([offer, need, consignment, course])
-        s.flush()
+        world = build_world(s)
         s.add_all(
-            [
-                ConsignmentLine(consignment_id=consignment.id, offer_line_id=offer.id, quantity=1),
-                TrainingEvent(
-                    course_id=course.id,
-                    starts_on=dt.date(2025, 6, 2),
-                    ends_on=dt.date(2025, 6, 6),
-                    seats_offered=100,
-                ),
-            ]
+            NationGdp(
+                nation_id=nation.id,
+                year=year,
+                gdp_usd=Decimal(1_000_000_000) * (year - 2000),
+                source="World Bank (test)",
+            )
+            for nation in world.nations.values()
+            for year in (2022, 2023, 2024)
         )
+        callers = {caller.actor.role: caller for caller in world.callers}
+        assert set(callers) == set(ROLES), "a role without a caller would escape the fuzzing"
     engine.dispose()
-    return headers
+    return callers
 
 
 # Built at import because schemathesis makes one test per operation from the schema at collection
 # (its lazy ``from_fixture`` loader does not run under this pytest). Building the app touches no
 # database; the fixture below gives it one before the first request.
 app = create_app(Settings(database_url="sqlite://"))
-#: The headers each role sends; the fixture fills them in once the users exist.
-HEADERS: dict[Role, dict[str, str]] = {}
+#: Each role's caller (its actor and the headers it sends); the fixture fills them in once the
+#: users exist.
+CALLERS: dict[Role, Caller] = {}
 
 #: The coordinator, who may do everything (so valid writes reach furthest), gets every phase in
 #: full: the schema's examples, the coverage phase (boundary values, each way of breaking every
@@ -230,33 +159,39 @@ PHASES: Counter[tuple[Role, str]] = Counter()
 def _summary() -> list[str]:
     operations = {label for _, label in REQUESTS}
     roles = [role for role in ROLES if any(r is role for r, _ in REQUESTS)]
+    errors = sum(n for (_, code), n in STATUSES.items() if code == "raised" or code[0] == "5")
     lines = [
-        f"schemathesis: {len(operations)} operations x {len(roles)} roles, "
-        f"{sum(REQUESTS.values())} requests (max_examples={MAX_EXAMPLES} per operation and role "
-        "in the fuzzing phase)"
+        f"schemathesis ({BACKEND}): {len(operations)} operations x {len(roles)} roles, "
+        f"{sum(REQUESTS.values())} requests, {errors} 5xx (max_examples={MAX_EXAMPLES} per "
+        "operation and role in the fuzzing phase)"
     ]
     for role in roles:
         sent = sum(n for (r, _), n in REQUESTS.items() if r is role)
+        ops = len({label for r, label in REQUESTS if r is role})
         statuses = ", ".join(
             f"{code}: {n}" for (r, code), n in sorted(STATUSES.items()) if r is role
         )
         phases = ", ".join(f"{phase} {n}" for (r, phase), n in sorted(PHASES.items()) if r is role)
-        lines.append(f"  {role}: {sent} requests; status {statuses}; {phases}")
+        lines.append(f"  {role}: {ops} operations, {sent} requests; status {statuses}; {phases}")
     return lines
+
+
+#: The backend the fuzzed app runs on: SQLite by default (one backend keeps the file near three
+#: minutes); ``NSATU_FUZZ_BACKEND=postgresql`` runs it on a private schema of the PostgreSQL test
+#: database instead.
+BACKEND = os.environ.get("NSATU_FUZZ_BACKEND", "sqlite")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def database(
     tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
 ) -> Iterator[None]:
-    path: Path = tmp_path_factory.mktemp("schemathesis") / "api.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    HEADERS.update(_seed(url))
-    engine = make_engine(url)
-    app.state.session_factory = make_session_factory(engine)
-    yield
-    engine.dispose()
+    with committed_database(BACKEND, tmp_path_factory.mktemp("schemathesis")) as url:
+        CALLERS.update(_seed(url))
+        engine = make_engine(url)
+        app.state.session_factory = make_session_factory(engine)
+        yield
+        engine.dispose()
     # How much ran goes to the terminal (past output capture), for the closing note of a run.
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
@@ -267,17 +202,54 @@ def database(
                 reporter.write_line(line)
 
 
+def _signed_in_as_itself(role: Role) -> None:
+    """``GET /api/me``, sent the way the fuzzing sends every request, names the role's own user
+    (the public: no user, role ``public``)."""
+    caller = CALLERS[role]
+    response = schema["/api/me"]["GET"].Case().call(headers=caller.headers)
+    assert response.status_code == 200, response.text
+    me = response.json()
+    assert me["role"] == str(role), me
+    assert me["authenticated"] is (role is not Role.PUBLIC), me
+    assert me["username"] == caller.actor.username, me
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_every_role_is_signed_in_as_itself(role: Role) -> None:
+    _signed_in_as_itself(role)
+
+
+def test_the_fuzzed_world_has_a_row_of_every_kind() -> None:
+    """Generated small ids reach real records of every collection the API serves."""
+    engine = app.state.session_factory.kw["bind"]
+    with engine.connect() as conn:
+        for model in (*(c.model for c in COLLECTIONS.values()), *ALSO_SEEDED):
+            n = conn.scalar(select(func.count()).select_from(model.__table__))
+            assert n, f"no {model.__tablename__} row for the fuzzer to reach"
+
+
 def _call_and_validate(case: schemathesis.Case[Any], role: Role) -> None:
     REQUESTS[role, case.operation.label] += 1
     if case.meta is not None:
         PHASES[role, f"{case.meta.phase.name}/{case.meta.generation.mode}"] += 1
+    credentials = CALLERS[role].headers.get("Authorization")
+    # Schemathesis fills in the documented credentials (the bearer header, the session cookie)
+    # with generated values; a role's requests carry its own credentials only (the public: none).
+    if case.headers:
+        case.headers.pop("Authorization", None)
+    if case.cookies:
+        case.cookies.pop("nsatu_session", None)
     try:
-        response = case.call(headers=HEADERS[role])
+        response = case.call(headers=CALLERS[role].headers)
     except Exception:
         # The app raised: it would have answered 500 (the test transport re-raises instead).
         STATUSES[role, "raised"] += 1
         raise
     STATUSES[role, str(response.status_code)] += 1
+    # The request went out as the role, and the app took it so (a 401 would mean it fell back to
+    # refusing the credentials, and the rest of the role's requests would test nothing).
+    assert response.request.headers.get("Authorization") == credentials, "sent as someone else"
+    assert response.status_code != 401, f"{role}'s credentials were refused: {response.text}"
     case.validate_response(response, checks=CHECKS)
 
 
@@ -295,6 +267,12 @@ def test_api_conforms_and_never_fails_as_other_roles(
     case: schemathesis.Case[Any], role: Role
 ) -> None:
     _call_and_validate(case, role)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_every_role_is_still_itself_after_the_fuzzing(role: Role) -> None:
+    """Whatever the coordinator's fuzzing changed, no caller lost its sign-in on the way."""
+    _signed_in_as_itself(role)
 
 
 def test_422_is_documented_as_sent() -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import typer
 
-from nsatu.cli import audit_cmds, data_cmds, db_cmds, demo_cmds, serve_cmd, user_cmds
+from nsatu.cli import (
+    audit_cmds,
+    data_cmds,
+    db_cmds,
+    demo_cmds,
+    plan_cmds,
+    plan_db_cmds,
+    serve_cmd,
+    user_cmds,
+)
 from nsatu.cli.common import state
 
 app = typer.Typer(
@@ -34,6 +43,8 @@ def main_callback(
 app.add_typer(db_cmds.app, name="db")
 app.add_typer(demo_cmds.app, name="demo")
 app.add_typer(audit_cmds.app, name="audit")
+plan_db_cmds.register(plan_cmds.app)
+app.add_typer(plan_cmds.app, name="plan")
 app.add_typer(user_cmds.user_app, name="user")
 app.add_typer(user_cmds.token_app, name="token")
 serve_cmd.register(app)

@@ -201,6 +201,17 @@ def seat_request_visible(actor: Actor, *, host_nation_id: int) -> bool:
     return actor.role is Role.TRAINING_COORDINATOR and host_nation_id == actor.nation_id
 
 
+def plan_run_visible(actor: Actor) -> bool:
+    """May ``actor`` read plan runs? A run holds a snapshot of every open need and offer line,
+    whatever their releasability, so only the roles that see everything read it."""
+    return actor.sees_all
+
+
+def may_run_planner(actor: Actor) -> bool:
+    """Starting plan runs and accepting or rejecting their proposals is the coordinators' job."""
+    return actor.role is Role.COORDINATOR
+
+
 def donor_disclosed(actor: Actor, *, anonymise_donor: bool) -> bool:
     """May ``actor`` know who the donor of a line it sees is?
 

@@ -205,6 +205,31 @@ ALLOCATION = Lifecycle(
 )
 
 
+# --- Plan run ------------------------------------------------------------------------------------
+
+
+class PlanRunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+_P = PlanRunStatus
+#: A run is written by its job only: claimed (``start``), then stored once (``finish`` or
+#: ``fail``). Finished and failed runs are immutable (``nsatu.planning.runs``).
+PLAN_RUN = Lifecycle(
+    name="plan run",
+    states=PlanRunStatus,
+    initial=_P.QUEUED,
+    actions=(
+        _a("start", {_P.QUEUED}, _P.RUNNING),
+        _a("finish", {_P.RUNNING}, _P.FINISHED),
+        _a("fail", {_P.QUEUED, _P.RUNNING}, _P.FAILED),
+    ),
+)
+
+
 # --- Consignment (behaviour comes with execution) ------------------------------------------------
 
 
@@ -282,6 +307,7 @@ ALL: tuple[Lifecycle[Any], ...] = (
     REQUIREMENT,
     OFFER,
     ALLOCATION,
+    PLAN_RUN,
     CONSIGNMENT,
     TRAINING_EVENT,
     SEAT_REQUEST,

@@ -67,7 +67,11 @@ EXCLUDED_TABLES = APPEND_ONLY | {"web_session"}
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "session_hash", "csrf_token"})
 REDACTED = "[redacted]"
 #: Bookkeeping columns bumped on every request; an update of only these is not a change of data.
-QUIET_COLUMNS: dict[str, frozenset[str]] = {"api_token": frozenset({"last_used_at"})}
+QUIET_COLUMNS: dict[str, frozenset[str]] = {
+    "api_token": frozenset({"last_used_at"}),
+    # A running plan's progress ticks; the run's claim and its stored result are recorded.
+    "plan_run": frozenset({"phase", "progress"}),
+}
 
 SYSTEM = "system"
 #: First key of the PostgreSQL advisory lock ("nsat"); the second is the audit table's oid.

@@ -9,6 +9,11 @@ changes nothing and tells nothing: coordinators change everything, auditors and 
 and every other role only what the resource's ``write_rule`` (declared next to the resource in its
 domain's ``service.py``) allows. A resource without a rule is changed by coordinators only. Rows
 outside the actor's read scope are not found (404) before any write rule runs.
+
+Unique keys are checked in the actor's scope before the flush (:func:`check_unique`), so a clash
+with a row the actor sees is a 409 naming the field. A clash with a row it cannot see must be
+impossible by the key itself (an offer's reference is unique per donor, and a donor liaison sees
+every line of its nation); otherwise the 409 from the constraint would reveal the hidden row.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Table, UniqueConstraint, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -37,7 +42,7 @@ from nsatu.db.repository import (
     paginate,
     require_exists,
 )
-from nsatu.errors import InvalidInput, NotFound, PermissionDenied
+from nsatu.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 M = TypeVar("M", bound=Base)
 
@@ -150,6 +155,61 @@ def check_required(res: Resource[M], changes: Mapping[str, Any]) -> None:
             raise InvalidInput(f"{name}: cannot be emptied", field=name)
 
 
+def unique_keys(model: type[Base]) -> list[tuple[str, ...]]:
+    """The columns of each unique constraint of ``model``'s table, in declared order."""
+    return [
+        tuple(c.key for c in constraint.columns)
+        for constraint in cast(Table, model.__table__).constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+
+
+def check_unique(
+    session: Session, res: Resource[M], values: Mapping[str, Any], row: M | None = None
+) -> None:
+    """409 naming the field when the write would give the row a unique key another row already
+    holds. ``values`` are all the fields of a create (``row`` is ``None``), or the changes of an
+    update of ``row``. The lookup runs in the actor's scope: a clash it cannot see surfaces from
+    the constraint instead, which is why every key on a scoped entity must only ever clash with
+    rows its writers see. By convention a key lists its owner columns first and the field a
+    person chose last; the 409 names that last column.
+
+    Raises:
+        Conflict: another row in the actor's scope has the same key.
+    """
+    table = res.model.__table__
+    for key in unique_keys(res.model):
+        if row is not None and not any(
+            name in values and values[name] != getattr(row, name) for name in key
+        ):
+            continue
+        merged = {
+            name: values[name] if name in values else _stored_or_default(table, row, name)
+            for name in key
+        }
+        if any(v is None for v in merged.values()):
+            continue  # NULLs never clash
+        stmt = select(res.pk).where(*(table.c[name] == v for name, v in merged.items()))
+        if row is not None:
+            stmt = stmt.where(res.pk != row.id)  # type: ignore[attr-defined]
+        if session.scalar(stmt.limit(1)) is None:
+            continue
+        field, *owners = reversed(key)
+        within = f" for the same {', '.join(reversed(owners))}" if owners else ""
+        raise Conflict(
+            f"{field}: conflicts with existing data: another {res.label} already has "
+            f"{field} {merged[field]!r}{within}",
+            field=field,
+        )
+
+
+def _stored_or_default(table: Any, row: Any, name: str) -> Any:
+    if row is not None:
+        return getattr(row, name)
+    default = table.c[name].default
+    return default.arg if default is not None and default.is_scalar else None
+
+
 def create(
     session: Session,
     res: Resource[M],
@@ -167,6 +227,7 @@ def create(
     if prepare is not None:
         prepare(values)
     check_foreign_keys(session, res, values)
+    check_unique(session, res, values)
     obj = res.model(**values)
     if res.lifecycle is not None:
         setattr(obj, res.state_attr, res.lifecycle.initial)
@@ -208,6 +269,7 @@ def update(
     check_foreign_keys(session, res, changes)
     if validate is not None:
         validate(obj, changes)
+    check_unique(session, res, changes, obj)
     apply_changes(obj, changes)
     flush(session, f"{res.label} {id_}")
     return reload(session, res, obj)

@@ -50,11 +50,13 @@ from nsatu.db.models import (
     NationGdp,
     OfferLine,
     Organisation,
+    PlanRun,
     Requirement,
     SeatRequest,
     Site,
     TrackingEvent,
     TrainingEvent,
+    TransportLink,
 )
 
 __all__ = ["ACTOR_KEY", "SCOPED", "UNSCOPED", "actor_of", "install", "register", "set_actor"]
@@ -196,6 +198,14 @@ def seat_request_criteria(actor: Actor) -> Criteria | None:
             return lambda cls: nothing()
 
 
+def plan_run_criteria(actor: Actor) -> Criteria | None:
+    """Criteria on ``PlanRun`` (:func:`~nsatu.core.access.plan_run_visible`): a run's snapshot
+    holds every open need and offer line, so only the roles that see everything see runs."""
+    if actor.sees_all:
+        return None
+    return lambda cls: nothing()
+
+
 #: Entity → how to scope it. Other domains register theirs with :func:`register`.
 SCOPED: dict[type[Any], Rule] = {
     OfferLine: offer_criteria,
@@ -206,11 +216,22 @@ SCOPED: dict[type[Any], Rule] = {
     ConsignmentLeg: follows_consignment,
     TrackingEvent: follows_consignment,
     SeatRequest: seat_request_criteria,
+    PlanRun: plan_run_criteria,
 }
 
 #: Not sensitive: every actor, the public included, sees every row.
 VISIBLE_TO_ALL: frozenset[type[Any]] = frozenset(
-    {Nation, NationGdp, Organisation, Site, CapabilityArea, ItemType, Course, TrainingEvent}
+    {
+        Nation,
+        NationGdp,
+        Organisation,
+        Site,
+        TransportLink,
+        CapabilityArea,
+        ItemType,
+        Course,
+        TrainingEvent,
+    }
 )
 
 #: Modules whose models (users, tokens, web sessions; the audit trail) no generic route serves or

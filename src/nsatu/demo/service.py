@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nsatu.core.enums import Releasability
+from nsatu.core.lifecycles import OfferStage
 from nsatu.db.models import (
     CapabilityArea,
     ItemType,
@@ -17,11 +18,23 @@ from nsatu.db.models import (
     Organisation,
     Requirement,
     Site,
+    TransportLink,
 )
-from nsatu.demo import catalogue, kiel, reference_data, synthetic
+from nsatu.demo import catalogue, kiel, planning_data, reference_data, synthetic
 from nsatu.demo.errors import DatabaseNotEmpty
 
-_CHECKED = (Nation, Organisation, Site, CapabilityArea, ItemType, OfferLine, Requirement)
+_CHECKED = (
+    Nation,
+    Organisation,
+    Site,
+    TransportLink,
+    CapabilityArea,
+    ItemType,
+    OfferLine,
+    Requirement,
+)
+#: Offer stages the planner may still allocate: these lines ship from their donor's depot.
+_PLANNABLE = frozenset({OfferStage.ANNOUNCED, OfferStage.COMMITTED, OfferStage.ALLOCATED})
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class DemoReport:
     kiel_rows: int
     kiel_packages: int
     requirements: int
+    #: Synthetic transport links for the planner (depot → hub → handover point).
+    transport_links: int = 0
 
 
 def _counts(session: Session) -> dict[str, int]:
@@ -78,6 +93,7 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
     gdp = reference_data.build_gdp(nations)
     organisations = reference_data.build_organisations(nations)
     sites = reference_data.build_sites(nations)
+    sites |= planning_data.build_depots(nations, set(reference_data.DONOR_CODES.values()))
     areas = {
         a.code: CapabilityArea(
             code=a.code, name=a.name, coalition=a.coalition, description=a.description
@@ -86,6 +102,8 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
     }
     session.add_all([*gdp, *organisations.values(), *sites.values(), *areas.values()])
     session.flush()
+    links = planning_data.build_links(sites)
+    session.add_all(links)
 
     rows = kiel.read_rows()
     prices = kiel.median_unit_prices(rows)
@@ -95,7 +113,7 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
     session.add_all(item_types.values())
     session.flush()
 
-    offer_lines, packages = _load_offers(session, rows, nations, organisations, item_types)
+    offer_lines, packages = _load_offers(session, rows, nations, organisations, item_types, sites)
 
     entries = [
         synthetic.CatalogueEntry(
@@ -140,6 +158,7 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
         kiel_rows=len(rows),
         kiel_packages=packages,
         requirements=len(needs),
+        transport_links=len(links),
     )
 
 
@@ -166,8 +185,11 @@ def _load_offers(
     nations: dict[str, Nation],
     organisations: dict[str, Organisation],
     item_types: dict[str, ItemType],
+    sites: dict[str, Site],
 ) -> tuple[int, int]:
     """Insert every Kiel line: parents and single lines first, then children (two batched flushes).
+
+    Item lines the planner may still allocate ship from their donor's (synthetic) depot.
 
     Returns:
         The number of offer lines and of package parents created.
@@ -180,9 +202,12 @@ def _load_offers(
     def line(spec: kiel.OfferSpec, parent_id: int | None) -> OfferLine:
         value = spec.value
         org = organisations.get(spec.donor)  # the EU institutions only
+        donor = reference_data.DONOR_CODES[spec.donor]
+        depot = sites.get(planning_data.depot_code(donor))
+        plannable = spec.item_type is not None and spec.stage in _PLANNABLE
         return OfferLine(
             reference=spec.reference,
-            donor_nation_id=nations[reference_data.DONOR_CODES[spec.donor]].id,
+            donor_nation_id=nations[donor].id,
             donor_organisation_id=org.id if org is not None else None,
             channel=spec.channel,
             kind=spec.kind,
@@ -191,6 +216,7 @@ def _load_offers(
             quantity=spec.quantity,
             quantity_delivered=spec.quantity_delivered,
             announced_on=spec.announced_on,
+            origin_site_id=depot.id if plannable and depot is not None else None,
             currency=value.currency if value else None,
             value_amount=value.amount if value else None,
             eur_rate=value.eur_rate if value else None,

@@ -63,8 +63,9 @@ T = TypeVar("T")
 class _PendingOffer:
     row: ParsedRow
     data: OfferCreate
-    #: Reference of a parent created earlier in the same file (its id is known only once written).
-    parent_in_file: str | None
+    #: (Donor, reference) of a parent created earlier in the same file (its id is known only once
+    #: written). References are unique per donor.
+    parent_in_file: tuple[int, str] | None
 
 
 def import_offers(
@@ -85,7 +86,7 @@ def import_offers(
     sheet = sheets.read(data, fmt)
     pending = _check_offers(session, sheet, progress)
     if not dry_run:
-        created: dict[str, int] = {}
+        created: dict[tuple[int, str], int] = {}
         for done, p in enumerate(pending, start=1):
             offer = p.data
             if p.parent_in_file is not None:
@@ -93,7 +94,7 @@ def import_offers(
             line = _write(
                 p.row, OFFER_COLUMNS, len(sheet.rows), offer_service.create_offer, session, offer
             )
-            created[line.reference] = line.id
+            created[line.donor_nation_id, line.reference] = line.id
             progress("writing", done, len(pending))
     return ImportResult(
         kind="offers", rows=len(pending), imported=0 if dry_run else len(pending), dry_run=dry_run
@@ -108,41 +109,52 @@ def _check_offers(session: Session, sheet: sheets.Sheet, progress: Progress) -> 
     codes = CodeTables(reference_service.code_tables(session))
     rows = parse_rows(sheet, index, codes, problems, progress)
 
-    refs = {r.values["reference"]: r for r in reversed(rows) if "reference" in r.values}
-    first_ref_row = {ref: r.row for ref, r in refs.items()}
+    # References (and source references) are unique per donor: keys carry the donor.
+    refs: dict[str, list[ParsedRow]] = {}
+    for r in rows:
+        if "reference" in r.values:
+            refs.setdefault(r.values["reference"], []).append(r)
     parent_refs = {r.specials["parent_reference"] for r in rows if "parent_reference" in r.specials}
     in_db = _offers_by_reference(session, sorted(set(refs) | parent_refs))
     source_refs = sorted({r.values["source_ref"] for r in rows if "source_ref" in r.values})
     sources_in_db = _source_refs_in_db(session, source_refs)
     organisations = _organisations(session)
 
-    first_source_row: dict[tuple[str, str], int] = {}
+    first_ref_row: dict[tuple[int | None, str], int] = {}
+    first_source_row: dict[tuple[int | None, str, str], int] = {}
     pending: list[_PendingOffer] = []
     for r in rows:
+        donor = r.values.get("donor_nation_id")
         ref = r.values.get("reference")
         if ref is not None:
-            if first_ref_row[ref] != r.row:
+            first = first_ref_row.setdefault((donor, ref), r.row)
+            if first != r.row:
+                _bad(problems, r, "reference", f"reference {ref!r} is already used on row {first}")
+            elif any(d == donor for _, d in in_db.get(ref, ())):
                 _bad(
                     problems,
                     r,
                     "reference",
-                    f"reference {ref!r} is already used on row {first_ref_row[ref]}",
+                    f"an offer of this donor with reference {ref!r} already exists",
                 )
-            elif ref in in_db:
-                _bad(problems, r, "reference", f"an offer with reference {ref!r} already exists")
         source_ref = r.values.get("source_ref")
         if source_ref is not None:
-            key = (r.values.get("source", "manual"), source_ref)
+            key = (donor, r.values.get("source", "manual"), source_ref)
             first = first_source_row.setdefault(key, r.row)
             if first != r.row:
                 _bad(
                     problems,
                     r,
                     "source_ref",
-                    f"{key[0]} {source_ref!r} is already used on row {first}",
+                    f"{key[1]} {source_ref!r} is already used on row {first}",
                 )
             elif key in sources_in_db:
-                _bad(problems, r, "source_ref", f"{key[0]} {source_ref!r} is already stored")
+                _bad(
+                    problems,
+                    r,
+                    "source_ref",
+                    f"{key[1]} {source_ref!r} is already stored for the donor",
+                )
         _resolve_organisation(r, organisations, problems)
         parent_in_file = _resolve_parent(r, refs, in_db, problems)
         data = build(OfferCreate, r, OFFER_COLUMNS, problems)
@@ -185,16 +197,20 @@ def _resolve_organisation(
 
 def _resolve_parent(
     row: ParsedRow,
-    in_file: dict[str, ParsedRow],
-    in_db: dict[str, tuple[int, int]],
+    in_file: dict[str, list[ParsedRow]],
+    in_db: dict[str, list[tuple[int, int]]],
     problems: Problems,
-) -> str | None:
-    """Point the row at its parent line; return the parent's reference when it is in the file."""
+) -> tuple[int, str] | None:
+    """Point the row at its parent line, the donor's line with that reference; return the
+    parent's (donor, reference) when it is in the file."""
     ref = row.specials.get("parent_reference")
     if ref is None:
         return None
     donor = row.values.get("donor_nation_id")
-    parent_row = in_file.get(ref)
+    if donor is None:  # an unknown donor is reported on its own column
+        return None
+    candidates = in_file.get(ref, [])
+    parent_row = next((p for p in candidates if p.values.get("donor_nation_id") == donor), None)
     if parent_row is not None:
         if parent_row.row == row.row:
             _bad(problems, row, "parent_reference", "a line cannot be its own parent")
@@ -205,40 +221,48 @@ def _resolve_parent(
                 "parent_reference",
                 f"the parent is on a later row ({parent_row.row}); put parents above their children",
             )
-        elif donor is not None and parent_row.values.get("donor_nation_id") not in (None, donor):
-            _bad(problems, row, "parent_reference", "the parent line belongs to another donor")
         else:
-            return ref
+            return donor, ref
         return None
-    if ref in in_db:
-        parent_id, parent_donor = in_db[ref]
-        if donor is not None and parent_donor != donor:
-            _bad(problems, row, "parent_reference", "the parent line belongs to another donor")
-        else:
-            row.values["parent_id"] = parent_id
-        return None
-    _bad(
-        problems, row, "parent_reference", f"no offer {ref!r} in the database or on an earlier row"
-    )
+    stored = in_db.get(ref, [])
+    parent_id = next((id_ for id_, d in stored if d == donor), None)
+    if parent_id is not None:
+        row.values["parent_id"] = parent_id
+    elif candidates or stored:
+        _bad(problems, row, "parent_reference", "the parent line belongs to another donor")
+    else:
+        _bad(
+            problems,
+            row,
+            "parent_reference",
+            f"no offer {ref!r} in the database or on an earlier row",
+        )
     return None
 
 
-def _offers_by_reference(session: Session, refs: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """Reference → (id, donor id) of the stored lines among ``refs``."""
-    found: dict[str, tuple[int, int]] = {}
+def _offers_by_reference(session: Session, refs: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+    """Reference → [(id, donor id)] of the stored lines among ``refs`` that the actor sees
+    (references are unique per donor, so several donors may use one)."""
+    found: dict[str, list[tuple[int, int]]] = {}
     for part in chunks(refs):
         stmt = select(OfferLine.reference, OfferLine.id, OfferLine.donor_nation_id).where(
             OfferLine.reference.in_(part)
         )
-        found.update((ref, (id_, donor)) for ref, id_, donor in session.execute(stmt))
+        for ref, id_, donor in session.execute(stmt):
+            found.setdefault(ref, []).append((id_, donor))
     return found
 
 
-def _source_refs_in_db(session: Session, source_refs: Sequence[str]) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
+def _source_refs_in_db(
+    session: Session, source_refs: Sequence[str]
+) -> set[tuple[int | None, str, str]]:
+    """(Donor id, source, source_ref) of the stored lines among ``source_refs``."""
+    found: set[tuple[int | None, str, str]] = set()
     for part in chunks(source_refs):
-        stmt = select(OfferLine.source, OfferLine.source_ref).where(OfferLine.source_ref.in_(part))
-        found.update((s, ref) for s, ref in session.execute(stmt) if ref is not None)
+        stmt = select(OfferLine.donor_nation_id, OfferLine.source, OfferLine.source_ref).where(
+            OfferLine.source_ref.in_(part)
+        )
+        found.update((d, s, ref) for d, s, ref in session.execute(stmt) if ref is not None)
     return found
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,12 @@ from nsatu.planning.service import ALLOCATIONS
 from nsatu.reference.service import ENTITIES as REFERENCE_ENTITIES
 from nsatu.settings import Settings
 from nsatu.training.service import ENTITIES as TRAINING_ENTITIES
-from nsatu.web import auth, errors
-from nsatu.web.api import audit, needs, offers, reference
+from nsatu.web import auth, errors, openapi
+from nsatu.web.api import audit, needs, offers, plans, reference
 from nsatu.web.api import auth as auth_api
 from nsatu.web.crud_routes import entity_router
 from nsatu.web.deps import DbSession, guard_request
+from nsatu.web.jobs import ThreadJobRunner
 from nsatu.web.views import router as views_router
 
 STATIC = Path(__file__).with_name("static")
@@ -40,10 +43,22 @@ def api_router() -> APIRouter:
     api.include_router(audit.router)
     api.include_router(needs.router)
     api.include_router(offers.router)
+    api.include_router(plans.router)
     api.include_router(reference.router)
     for entity in (*REFERENCE_ENTITIES, ALLOCATIONS, *LOGISTICS_ENTITIES, *TRAINING_ENTITIES):
         api.include_router(entity_router(entity))
     return api
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The app's background job runner (plan runs), shut down with the app (nsatu.web.jobs)."""
+    runner = ThreadJobRunner()
+    app.state.jobs = runner
+    try:
+        yield
+    finally:
+        runner.shutdown()
 
 
 def create_app(
@@ -62,6 +77,8 @@ def create_app(
         openapi_url="/api/openapi.json",
         # Authentication and the CSRF check run before every route (nsatu.web.auth).
         dependencies=[Depends(guard_request)],
+        # /api/docs keeps the token the user enters across reloads.
+        swagger_ui_parameters={"persistAuthorization": True},
     )
     if session_factory is None:
         session_factory = make_session_factory(
@@ -73,6 +90,7 @@ def create_app(
     auth.install(app, settings)
     app.include_router(api_router())
     app.include_router(views_router)
+    openapi.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.assets_dir.is_dir():
         app.mount("/vendor", StaticFiles(directory=settings.assets_dir), name="vendor")

@@ -54,6 +54,7 @@ from nsatu.errors import PermissionDenied
 from nsatu.identity import service as identity_service
 from nsatu.identity.errors import NotAuthenticated, SessionExpired, TokenInvalid
 from nsatu.settings import Settings
+from nsatu.web.throttle import SlidingWindow
 
 SESSION_COOKIE = "nsatu_session"
 CSRF_COOKIE = "nsatu_csrf"
@@ -329,6 +330,10 @@ def install(app: FastAPI, settings: Settings) -> None:
     # Without a configured key each process makes its own: anonymous form tokens then last as
     # long as the process (sessions are in the database and are not affected).
     app.state.secret_key = key or secrets.token_bytes(32)
+    # Failed sign-ins per client address, in this process (nsatu.web.throttle).
+    app.state.login_throttle = SlidingWindow(
+        settings.login_failures_per_address, settings.login_window_seconds
+    )
 
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, exc: Exception) -> Response:

@@ -5,6 +5,7 @@ from nsatu.db.models.audit import AuditEntry, AuditHead
 from nsatu.db.models.identity import ApiToken, User, WebSession
 from nsatu.db.models.logistics import Consignment, ConsignmentLeg, ConsignmentLine, TrackingEvent
 from nsatu.db.models.offer import OfferLine
+from nsatu.db.models.plan_run import PlanRun
 from nsatu.db.models.reference import (
     CapabilityArea,
     ItemType,
@@ -12,6 +13,7 @@ from nsatu.db.models.reference import (
     NationGdp,
     Organisation,
     Site,
+    TransportLink,
 )
 from nsatu.db.models.requirement import Requirement
 from nsatu.db.models.training import Course, SeatRequest, TrainingEvent
@@ -31,11 +33,13 @@ __all__ = [
     "NationGdp",
     "OfferLine",
     "Organisation",
+    "PlanRun",
     "Requirement",
     "SeatRequest",
     "Site",
     "TrackingEvent",
     "TrainingEvent",
+    "TransportLink",
     "User",
     "WebSession",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nsatu.core.enums import AllocationSource, Releasability
@@ -26,8 +26,8 @@ class Allocation(Versioned, Base):
     source: Mapped[AllocationSource] = mapped_column(
         enum_col(AllocationSource, "allocation_source"), default=AllocationSource.MANUAL
     )
-    #: The plan run that proposed it (plan runs arrive with the planner).
-    plan_run_id: Mapped[int | None] = mapped_column(Integer)
+    #: The plan run that proposed it (``source`` is then ``plan_run``).
+    plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("plan_run.id"), index=True)
     status: Mapped[AllocationStatus] = mapped_column(
         enum_col(AllocationStatus, "allocation_status"),
         default=AllocationStatus.PROPOSED,

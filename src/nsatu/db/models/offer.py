@@ -37,12 +37,18 @@ class OfferLine(Versioned, Base):
 
     ``parent_id`` links refinements (pledge → commitment → disbursement, or package → item line) so
     that reports count each tree once (see :mod:`nsatu.core.pledges`). ``(source, source_ref)`` is
-    unique, so the same published line can never be loaded twice.
+    unique per donor, so the same published line can never be loaded twice.
+
+    References are unique per donor, not globally: a donor liaison sees every line of its own
+    nation, so a clash can only ever be with a line it may see. A global key would let a 409 on
+    creation reveal that another donor holds a line it may not see (docs/architecture.md).
     """
 
     __tablename__ = "offer_line"
     __table_args__ = (
-        UniqueConstraint("source", "source_ref", name="uq_offer_line_source_ref"),
+        # The owner first, the field the 409 names last (nsatu.db.crud.check_unique).
+        UniqueConstraint("donor_nation_id", "reference"),
+        UniqueConstraint("donor_nation_id", "source", "source_ref"),
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_nonneg"),
         CheckConstraint("value_amount IS NULL OR value_amount >= 0", name="value_nonneg"),
         CheckConstraint("eur_rate IS NULL OR eur_rate > 0", name="eur_rate_positive"),
@@ -52,7 +58,7 @@ class OfferLine(Versioned, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    reference: Mapped[str] = mapped_column(String(40))
     # Indexed through ix_offer_line_donor_stage, whose leading column it is.
     donor_nation_id: Mapped[int] = mapped_column(ForeignKey("nation.id"))
     donor_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))

@@ -5,10 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from nsatu.core.enums import OrganisationKind, SiteKind
+from nsatu.core.enums import OrganisationKind, SiteKind, TransportMode
 from nsatu.db.base import Base, Money, Versioned
 
 
@@ -75,7 +86,9 @@ class Site(Versioned, Base):
     """A depot, logistics hub, handover point, training centre or HQ.
 
     Hubs carry a daily handling capacity per transport mode (lift units per day) and a storage
-    capacity (lift units); other sites leave them empty.
+    capacity (lift units); other sites leave them empty. The planner reads one lift unit as one
+    tonne, and a hub's handling capacity as the sum of its per-mode capacities
+    (:func:`handling_capacity_t_per_day`).
     """
 
     __tablename__ = "site"
@@ -96,6 +109,48 @@ class Site(Versioned, Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
     nation: Mapped[Nation] = relationship(lazy="raise")
+
+    @property
+    def handling_capacity_t_per_day(self) -> Decimal | None:
+        """Tonnes a hub can handle per day: the sum of its per-mode capacities (lift units, read as
+        tonnes), or ``None`` when it records none (the planner then treats it as unlimited)."""
+        modes = (
+            self.road_capacity_per_day,
+            self.rail_capacity_per_day,
+            self.air_capacity_per_day,
+            self.sea_capacity_per_day,
+        )
+        given = [m for m in modes if m is not None]
+        return Decimal(sum(given)) if given else None
+
+
+class TransportLink(Versioned, Base):
+    """A transport connection the planner may use: from a depot to a hub, or from a hub to a
+    handover point, by one mode, with its transit time, daily capacity and cost."""
+
+    __tablename__ = "transport_link"
+    __table_args__ = (
+        UniqueConstraint("from_site_id", "to_site_id", "mode"),
+        CheckConstraint("transit_days >= 1", name="transit_days_min"),
+        CheckConstraint("capacity_t_per_day >= 0", name="capacity_nonneg"),
+        CheckConstraint("cost_per_t >= 0", name="cost_nonneg"),
+        CheckConstraint("from_site_id <> to_site_id", name="distinct_ends"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed through the unique constraint, whose leading column it is.
+    from_site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    to_site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    mode: Mapped[TransportMode] = mapped_column(enum_col(TransportMode, "transport_mode"))
+    transit_days: Mapped[int] = mapped_column(Integer)
+    capacity_t_per_day: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    #: EUR per tonne carried over the whole link.
+    cost_per_t: Mapped[Decimal] = mapped_column(Money)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    from_site: Mapped[Site] = relationship(foreign_keys=[from_site_id], lazy="raise")
+    to_site: Mapped[Site] = relationship(foreign_keys=[to_site_id], lazy="raise")
 
 
 class CapabilityArea(Versioned, Base):

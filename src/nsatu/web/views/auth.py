@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from nsatu.identity import service as identity_service
 from nsatu.web import auth
 from nsatu.web.deps import DbSession
+from nsatu.web.throttle import SlidingWindow
 from nsatu.web.views.forms import PostedForm, raw_values
 from nsatu.web.views.rendering import render, templates
 
@@ -21,6 +22,10 @@ LOGIN_FAILED = (
     f"{int(identity_service.LOCKOUT.total_seconds() // 60)} minutes."
 )
 MAX_FIELD = 1024
+TOO_MANY = (
+    "Too many failed sign-ins from your address. Try again in {minutes} minute{s}; "
+    "nothing was checked this time."
+)
 
 
 def request_auth(request: Request) -> auth.RequestAuth | None:
@@ -59,15 +64,33 @@ def login_page(
     return _login_page(request, next_url=auth.safe_next(next), expired=expired)
 
 
+def _throttle(request: Request) -> tuple[SlidingWindow, str]:
+    window = request.app.state.login_throttle
+    assert isinstance(window, SlidingWindow)
+    return window, request.client.host if request.client else "unknown"
+
+
 @router.post("/login", name="login_submit")
 def login_submit(request: Request, session: DbSession, form: PostedForm) -> Response:
     values = raw_values(form, ("username", "password", "next"))
     username = values.get("username", "")[:MAX_FIELD]
     next_url = auth.safe_next(values.get("next"))
+    throttle, address = _throttle(request)
+    wait = throttle.retry_after(address)
+    if wait is not None:
+        # Refused before the password is checked: no argon2 work, nothing counts on the account.
+        minutes = -(-wait // 60)
+        error = TOO_MANY.format(minutes=minutes, s="" if minutes == 1 else "s")
+        response = _login_page(
+            request, next_url=next_url, username=username, error=error, status=429
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = identity_service.check_password(
         session, username, values.get("password", "")[:MAX_FIELD]
     )
     if user is None:
+        throttle.record_failure(address)
         # Not an exception: the failure count must be committed with this request.
         return _login_page(
             request, next_url=next_url, username=username, error=LOGIN_FAILED, status=401

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from nsatu.errors import Conflict, IllegalTransitionError, InvalidInput
+from nsatu.errors import Conflict, IllegalTransitionError, InvalidInput, PermissionDenied
 
 T = TypeVar("T")
 S = TypeVar("S", bound=BaseModel)
@@ -137,7 +137,8 @@ def parse_filter(
 def submit(session: Session, call: Callable[[], T]) -> T | Failure:
     """Run one use case for a form post; an expected failure rolls the unit of work back (so the
     request's commit stores nothing) and is returned for display. ``NotFound`` and the unexpected
-    propagate to the error pages."""
+    propagate to the error pages. A write rule's refusal (403) is shown on the form like an
+    invalid value: the row was already visible, so the message reveals nothing new."""
     try:
         return call()
     except FormInvalid as exc:
@@ -145,6 +146,13 @@ def submit(session: Session, call: Callable[[], T]) -> T | Failure:
     except InvalidInput as exc:
         name = exc.field or FORM
         failure = Failure(422, errors={name: exc.detail.removeprefix(f"{name}: ")})
+    except PermissionDenied as exc:
+        # A write rule refusing a value the form posted (another nation's donor_nation_id):
+        # shown next to that field; a refusal of the whole row above the form.
+        if exc.field is None:
+            failure = Failure(403, message=exc.detail)
+        else:
+            failure = Failure(403, errors={exc.field: exc.detail.removeprefix(f"{exc.field}: ")})
     except IllegalTransitionError as exc:
         failure = Failure(409, message=exc.detail, allowed=list(exc.extra.get("allowed", [])))
     except Conflict as exc:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import Actor, Role
 from nsatu.core.enums import OfferChannel, OfferKind, Releasability, ValuationBasis
 from nsatu.core.lifecycles import OFFER, OfferStage
 from nsatu.db.models import OfferLine
@@ -56,9 +57,12 @@ EDIT_FIELDS = (
     "earmark",
     "parent_id",
     "releasability",
+    "anonymise_donor",
     "notes",
+    # Refused by the domain (403 naming the field) when a donor liaison names another nation.
+    "donor_nation_id",
 )
-CREATE_FIELDS = ("reference", "donor_nation_id", *EDIT_FIELDS)
+CREATE_FIELDS = ("reference", *EDIT_FIELDS)
 
 
 def _list_context(session: Session, params: dict[str, str]) -> dict[str, Any]:
@@ -98,8 +102,21 @@ def _get(session: Session, entity: Any, id_: int | None) -> Any:
     return entity.get(session, id_) if id_ is not None else None
 
 
+def _donor_options(session: Session, editor: Actor) -> list[tuple[str, str]]:
+    """The donors the editor may name: a donor liaison its own nation only (the domain refuses any
+    other, whatever the form posts)."""
+    nations = choices.nations(session, role="donor")
+    if editor.role is Role.DONOR_LIAISON:
+        nations = [n for n in nations if n.id == editor.nation_id]
+    return choices.options(nations)
+
+
 def _form_context(
-    session: Session, values: dict[str, str], failure: Failure | None, line: OfferLine | None
+    session: Session,
+    editor: Actor,
+    values: dict[str, str],
+    failure: Failure | None,
+    line: OfferLine | None,
 ) -> dict[str, Any]:
     return {
         "offer": line,
@@ -107,7 +124,7 @@ def _form_context(
         "errors": failure.errors if failure else {},
         "failure": failure,
         "fields": CREATE_FIELDS if line is None else EDIT_FIELDS,
-        "donor_options": choices.options(choices.nations(session, role="donor")),
+        "donor_options": _donor_options(session, editor),
         "item_options": choices.options(choices.item_types(session)),
         "site_options": choices.options(choices.sites(session)),
         "area_options": choices.options(choices.capability_areas(session)),
@@ -129,8 +146,16 @@ def offers_list(request: Request, session: DbSession) -> Response:
 
 @router.get("/new", name="offers_new")
 def offers_new(request: Request, session: DbSession, editor: CanEditOffers) -> Response:
-    defaults = {"kind": "in_kind_stock", "channel": "bilateral", "releasability": "coalition"}
-    return render(request, "offers/form.html", _form_context(session, defaults, None, None))
+    defaults = {
+        "kind": "in_kind_stock",
+        "channel": "bilateral",
+        "releasability": "coalition",
+        "anonymise_donor": "false",
+    }
+    if editor.role is Role.DONOR_LIAISON and editor.nation_id is not None:
+        defaults["donor_nation_id"] = str(editor.nation_id)
+    context = _form_context(session, editor, defaults, None, None)
+    return render(request, "offers/form.html", context)
 
 
 @router.post("", name="offers_create")
@@ -142,7 +167,7 @@ def offers_create(
         session, lambda: offer_service.create_offer(session, parse(OfferCreate, values))
     )
     if isinstance(result, Failure):
-        context = _form_context(session, values, result, None)
+        context = _form_context(session, editor, values, result, None)
         return render(request, "offers/form.html", context, status=result.status)
     return RedirectResponse(f"/offers/{result.id}", status_code=303)
 
@@ -157,7 +182,7 @@ def offers_detail(request: Request, session: DbSession, id: RowId) -> Response:
 def offers_edit(request: Request, session: DbSession, editor: CanEditOffers, id: RowId) -> Response:
     line = offer_service.get_offer(session, id)
     values = values_of(line, EDIT_FIELDS) | {"version": str(line.version)}
-    return render(request, "offers/form.html", _form_context(session, values, None, line))
+    return render(request, "offers/form.html", _form_context(session, editor, values, None, line))
 
 
 @router.post("/{id}/edit", name="offers_update")
@@ -172,7 +197,8 @@ def offers_update(
         ),
     )
     if isinstance(result, Failure):
-        context = _form_context(session, values, result, offer_service.get_offer(session, id))
+        line = offer_service.get_offer(session, id)
+        context = _form_context(session, editor, values, result, line)
         return render(request, "offers/form.html", context, status=result.status)
     return RedirectResponse(f"/offers/{id}", status_code=303)
 

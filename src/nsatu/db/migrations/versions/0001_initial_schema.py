@@ -435,8 +435,16 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offer_line")),
-        sa.UniqueConstraint("reference", name=op.f("uq_offer_line_reference")),
-        sa.UniqueConstraint("source", "source_ref", name="uq_offer_line_source_ref"),
+        # Unique per donor: a clash is only ever with a line the donor's liaison can see.
+        sa.UniqueConstraint(
+            "donor_nation_id", "reference", name=op.f("uq_offer_line_donor_nation_id_reference")
+        ),
+        sa.UniqueConstraint(
+            "donor_nation_id",
+            "source",
+            "source_ref",
+            name=op.f("uq_offer_line_donor_nation_id_source_source_ref"),
+        ),
     )
     with op.batch_alter_table("offer_line", schema=None) as batch_op:
         batch_op.create_index(

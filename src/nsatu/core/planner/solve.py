@@ -1,0 +1,389 @@
+"""Solve a planning problem: LP-guided MIP on HiGHS, decomposed into shipments, explained.
+
+The LP-guided start:
+
+1. solve the LP relaxation (interior point) — its value is a proven upper bound;
+2. solve a restricted MIP in which every integer column is boxed to ``[0, ceil(LP value)]`` and
+   columns at zero in the LP are fixed at zero — small, fast, and always feasible (shipping
+   nothing is feasible), so it yields a good plan quickly;
+3. if that plan is within the requested gap of the LP bound, stop: the gap is proven; otherwise
+   solve the full MIP seeded with that plan, and take the bound HiGHS proves.
+
+Everything is deterministic: fixed seed, fixed thread count, and problem order preserved.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
+import numpy as np
+
+from nsatu.core.planner.decompose import decompose
+from nsatu.core.planner.explain import explain
+from nsatu.core.planner.model import Float, Model, build_model
+from nsatu.core.planner.plan import Plan, Status, relative_gap
+from nsatu.core.planner.problem import Problem
+
+Progress = Callable[[str, float], None]
+"""Called with a phase name and the fraction of the work done (0..1)."""
+
+SOLVER_NAME = "HiGHS"
+
+
+def _new_highs() -> Any:
+    """A silent HiGHS instance.
+
+    ``highspy.Highs()`` registers its Python callbacks right after construction, which prints
+    HiGHS's banner on standard output before ``output_flag`` can be set, and would corrupt the
+    CLI's ``--json`` output. The compiled core class takes options before any output.
+    """
+    core = getattr(highspy, "_core", None)
+    h = core._Highs() if core is not None and hasattr(core, "_Highs") else highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def solver_version() -> str:
+    return f"{SOLVER_NAME} {_new_highs().version()}"
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    time_limit_s: float = 300.0
+    mip_rel_gap: float = 1e-3
+    threads: int | None = None
+    lp_guided_start: bool = True
+    explain: bool = True
+    seed: int = 0
+
+
+def _noop(_phase: str, _fraction: float) -> None:
+    return None
+
+
+def _highs(options: SolveOptions, time_limit: float) -> Any:
+    h = _new_highs()
+    h.setOptionValue("random_seed", options.seed)
+    threads = options.threads or min(2, os.cpu_count() or 1)
+    h.setOptionValue("threads", threads)
+    h.setOptionValue("time_limit", max(1.0, time_limit))
+    return h
+
+
+def _pass(h: Any, model: Model, lower: Float, upper: Float, *, integer: bool) -> None:
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.num_col
+    lp.num_row_ = model.num_row
+    lp.col_cost_ = model.col_cost
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = model.row_lower
+    lp.row_upper_ = model.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = model.a_start
+    lp.a_matrix_.index_ = model.a_index
+    lp.a_matrix_.value_ = model.a_value
+    lp.sense_ = highspy.ObjSense.kMaximize
+    if integer:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in model.integer
+        ]
+    h.passModel(lp)
+
+
+@dataclass(slots=True)
+class _Solution:
+    values: Float
+    objective: float
+    bound: float
+    status: Status
+
+
+def _mip(
+    model: Model,
+    options: SolveOptions,
+    lower: Float,
+    upper: Float,
+    *,
+    deadline: float,
+    gap: float,
+    start: Float | None = None,
+) -> _Solution | None:
+    h = _highs(options, deadline - time.perf_counter())
+    h.setOptionValue("mip_rel_gap", gap)
+    h.setOptionValue("mip_lp_solver", "ipm")
+    _pass(h, model, lower, upper, integer=True)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(start)
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+        return None
+    values = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    return _Solution(
+        values=values,
+        objective=float(info.objective_function_value),
+        bound=float(info.mip_dual_bound),
+        status="optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit",
+    )
+
+
+def _lp(model: Model, options: SolveOptions, *, deadline: float) -> tuple[Float, float] | None:
+    h = _highs(options, deadline - time.perf_counter())
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "on")
+    _pass(h, model, model.col_lower, model.col_upper, integer=False)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    values = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    return values, float(h.getInfo().objective_function_value)
+
+
+def solve(
+    problem: Problem, options: SolveOptions | None = None, *, progress: Progress | None = None
+) -> Plan:
+    """The best plan for ``problem`` within the options' gap and time limit."""
+    options = options or SolveOptions()
+    report = progress or _noop
+    started = time.perf_counter()
+    deadline = started + options.time_limit_s
+
+    report("build", 0.0)
+    model = build_model(problem)
+    built = time.perf_counter()
+    stats: dict[str, Any] = {
+        "solver": solver_version(),
+        "columns": model.num_col,
+        "rows": model.num_row,
+        "nonzeros": model.num_nz,
+        "integer_columns": int(model.integer.sum()),
+        "build_seconds": round(built - started, 4),
+        "families": {name: hi - lo for name, (lo, hi) in model.families.items()},
+    }
+
+    if problem.values.policy == "lexicographic":
+        values, model_objective, bound, status = _lexicographic(model, options, deadline, report, stats)
+    else:
+        values, model_objective, bound, status = _optimise(model, options, deadline, report, stats)
+    solved = time.perf_counter()
+    stats["solve_seconds"] = round(solved - built, 4)
+    stats["model_objective"] = model_objective
+
+    report("decompose", 0.9)
+    shipments = decompose(model, values)
+    value, cost = _evaluate(problem, shipments)
+    plan_objective = value - cost
+    if not math.isfinite(bound):  # no bound proven in time: the value of every need met on time
+        bound = sum(n.quantity * n.weight for n in problem.needs)
+    bound = max(bound, plan_objective)
+    unmet = explain(model, values, shipments) if options.explain else ()
+    stats["explain_seconds"] = round(time.perf_counter() - solved, 4)
+    stats["seconds"] = round(time.perf_counter() - started, 4)
+    stats["value"] = value
+    stats["cost"] = cost
+    stats["by_weight"] = coverage_by_weight(problem, shipments)
+    gap = relative_gap(plan_objective, bound)
+    if status == "time_limit" and gap <= options.mip_rel_gap:
+        status = "optimal"
+    report("done", 1.0)
+    return Plan(
+        status=status,
+        objective=plan_objective,
+        bound=bound,
+        gap=gap,
+        shipments=tuple(shipments),
+        unmet=tuple(unmet),
+        stats=stats,
+    )
+
+
+def _optimise(
+    model: Model,
+    options: SolveOptions,
+    deadline: float,
+    report: Progress,
+    stats: dict[str, Any],
+) -> tuple[Float, float, float, Status]:
+    """Column values, model objective, proven bound and status."""
+    zero = np.zeros(model.num_col)
+    if model.num_col == 0:
+        return zero, 0.0, 0.0, "optimal"
+    incumbent: _Solution | None = None
+    bound = np.inf
+    if options.lp_guided_start:
+        report("lp relaxation", 0.1)
+        t0 = time.perf_counter()
+        relaxed = _lp(model, options, deadline=deadline)
+        stats["lp_seconds"] = round(time.perf_counter() - t0, 4)
+        if relaxed is not None:
+            lp_values, bound = relaxed
+            stats["lp_bound"] = bound
+            report("restricted mip", 0.3)
+            t0 = time.perf_counter()
+            upper = np.where(
+                model.integer,
+                np.where(lp_values > 1e-6, np.ceil(lp_values - 1e-6), 0.0),
+                model.col_upper,
+            )
+            upper = np.minimum(upper, model.col_upper)
+            incumbent = _mip(
+                model,
+                options,
+                model.col_lower,
+                upper,
+                deadline=deadline,
+                gap=options.mip_rel_gap / 2,
+            )
+            stats["restricted_mip_seconds"] = round(time.perf_counter() - t0, 4)
+            if incumbent is not None:
+                stats["restricted_mip_objective"] = incumbent.objective
+                if relative_gap(incumbent.objective, bound) <= options.mip_rel_gap:
+                    stats["proof"] = "lp bound"
+                    return incumbent.values, incumbent.objective, bound, "optimal"
+    if time.perf_counter() >= deadline:
+        if incumbent is None:
+            return zero, 0.0, float(bound), "time_limit"
+        return incumbent.values, incumbent.objective, float(bound), "time_limit"
+    report("mip", 0.5)
+    t0 = time.perf_counter()
+    full = _mip(
+        model,
+        options,
+        model.col_lower,
+        model.col_upper,
+        deadline=deadline,
+        gap=options.mip_rel_gap,
+        start=None if incumbent is None else incumbent.values,
+    )
+    stats["mip_seconds"] = round(time.perf_counter() - t0, 4)
+    stats["proof"] = "mip bound"
+    if full is None:
+        if incumbent is None:
+            return zero, 0.0, float(bound), "time_limit"
+        return incumbent.values, incumbent.objective, float(bound), "time_limit"
+    best = full
+    if incumbent is not None and incumbent.objective > full.objective:
+        best = incumbent
+    return best.values, best.objective, min(float(bound), full.bound), full.status
+
+
+def _evaluate(problem: Problem, shipments: list[Any]) -> tuple[float, float]:
+    """Total value and weighted transport cost of ``shipments``."""
+    need_by_id = problem.need_by_id
+    offer_by_id = problem.offer_by_id
+    legs = problem.leg_by_key
+    weights = problem.item_type_by_id
+    value = 0.0
+    cost = 0.0
+    for s in shipments:
+        offer = offer_by_id[s.offer]
+        need = need_by_id[s.need]
+        leg_in = legs[(offer.origin, s.hub, s.mode_in)]
+        leg_out = legs[(s.hub, need.handover, s.mode_out)]
+        arrival = s.hub_depart_day + leg_out.transit_days
+        value += s.quantity * problem.unit_value(need, offer.item_type, arrival)
+        tonnes = s.quantity * weights[offer.item_type].unit_weight_t
+        cost += tonnes * (leg_in.cost_per_t + leg_out.cost_per_t)
+    return value, problem.values.cost_weight * cost
+
+
+def _lexicographic(
+    model: Model,
+    options: SolveOptions,
+    deadline: float,
+    report: Progress,
+    stats: dict[str, Any],
+) -> tuple[Float, float, float, Status]:
+    """Maximise the value of the highest weight class, then the next, …, then minimise cost.
+
+    One HiGHS model is kept across the stages: each stage changes the objective to one class's
+    value, starts from the previous stage's plan (still feasible), and then adds a row that keeps
+    that class's value at what it reached. The last stage minimises the weighted transport cost.
+    """
+    problem = model.problem
+    zero = np.zeros(model.num_col)
+    if model.num_col == 0:
+        return zero, 0.0, 0.0, "optimal"
+    need_cols: dict[float, list[int]] = {}
+    for block in (model.on_cols, model.late_cols):
+        for (ni, _k), j in block.items():
+            need_cols.setdefault(problem.needs[ni].weight, []).append(j)
+    value_cols = {j for js in need_cols.values() for j in js}
+    cost_cols = np.array([j for j in range(model.num_col) if j not in value_cols], dtype=np.int64)
+    h = _highs(options, deadline - time.perf_counter())
+    h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
+    h.setOptionValue("mip_lp_solver", "ipm")
+    _pass(h, model, model.col_lower, model.col_upper, integer=True)
+    classes = sorted(need_cols, reverse=True)
+    start: Float | None = None
+    stages: list[dict[str, float]] = []
+    status: Status = "optimal"
+    value_total = 0.0
+    all_cols = np.arange(model.num_col, dtype=np.int64)
+    for i, w in enumerate([*classes, None]):
+        report("lexicographic", 0.1 + 0.8 * i / (len(classes) + 1))
+        cost = np.zeros(model.num_col)
+        cols = np.array(need_cols[w] if w is not None else cost_cols, dtype=np.int64)
+        cost[cols] = model.col_cost[cols]
+        h.changeColsCost(model.num_col, all_cols, cost)
+        h.setOptionValue("time_limit", max(1.0, deadline - time.perf_counter()))
+        if start is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = list(start)
+            sol.value_valid = True
+            h.setSolution(sol)
+        h.run()
+        info = h.getInfo()
+        if info.primal_solution_status != 2:
+            status = "time_limit"
+            break
+        start = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        reached = float(info.objective_function_value)
+        stage_bound = float(info.mip_dual_bound)
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            status = "time_limit"
+        stages.append({"weight": -1.0 if w is None else w, "value": reached, "bound": stage_bound})
+        if w is None:
+            bound = value_total + stage_bound
+            stats["lexicographic"] = stages
+            return start, value_total + reached, bound, status
+        value_total += reached
+        floor = reached - 1e-7 * max(1.0, abs(reached))
+        h.addRow(floor, np.inf, len(cols), cols, model.col_cost[cols])
+    stats["lexicographic"] = stages
+    if start is None:
+        return zero, 0.0, float("inf"), "time_limit"
+    return start, float(model.col_cost @ start), float("inf"), status
+
+
+def coverage_by_weight(problem: Problem, shipments: list[Any]) -> list[dict[str, float]]:
+    """Per weight class (highest first): units needed, delivered on time, late, and value."""
+    need_by_id = problem.need_by_id
+    offer_by_id = problem.offer_by_id
+    legs = problem.leg_by_key
+    rows: dict[float, dict[str, float]] = {}
+    for n in problem.needs:
+        row = rows.setdefault(
+            n.weight, {"weight": n.weight, "needed": 0, "on_time": 0, "late": 0, "value": 0.0}
+        )
+        row["needed"] += n.quantity
+    for s in shipments:
+        need = need_by_id[s.need]
+        offer = offer_by_id[s.offer]
+        arrival = s.hub_depart_day + legs[(s.hub, need.handover, s.mode_out)].transit_days
+        row = rows[need.weight]
+        row["on_time" if arrival <= need.needed_by_day else "late"] += s.quantity
+        row["value"] += s.quantity * problem.unit_value(need, offer.item_type, arrival)
+    return [rows[w] for w in sorted(rows, reverse=True)]

@@ -1,0 +1,1 @@
+"""Planner core tests: problem and plan formats, the independent checker (no database)."""

@@ -1,0 +1,504 @@
+"""The leak matrix of the server-rendered pages: every page GET route × every role.
+
+The pages come from the app's route table (every ``GET`` outside ``/api``, and every mount). Each is
+classified by its shape: the overview (``/``), a collection's list (``/needs``), its new form
+(``/needs/new``), a record's page (``/needs/{id}``) and its edit form (``/needs/{id}/edit``), a page
+only some roles may open at all (the audit trail), or a page with no record content (the allowlist
+``NO_RECORDS``, each with its reason). A page the matrix cannot classify fails
+:func:`test_the_page_matrix_covers_every_page`: a new page cannot escape it. The collections, who
+sees what, and the population are those of the API's matrix (:mod:`tests.security.test_leak_matrix`,
+:mod:`tests.security.world`); what a caller may see is computed from the pure predicates of
+:mod:`nsatu.core.access`, never from the code under test.
+
+For every caller, every page it is served (lists with search, filter, sort and paging query strings,
+the HTMX partials, detail pages, forms, exports, and the error pages it gets instead) must not show
+the distinctive text (reference, title, description, note) of any record, of any collection, that
+the caller may not see; a record's page and edit form answer an unseen record exactly as a missing
+one (404 for the page). So that the check cannot pass by showing nothing, the lists and pages show
+every record the caller may see, and the overview's counts are the counts of what it may see.
+The public, which sees anonymised lines, never sees their donor on any list or on their pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, String, Text, select
+from sqlalchemy.orm import sessionmaker
+
+from nsatu.core.access import Role
+from nsatu.core.lifecycles import OfferStage, RequirementStatus
+from nsatu.db import models
+from nsatu.settings import Settings
+from nsatu.web.app import create_app
+from tests.security.signin import Caller
+from tests.security.test_leak_matrix import COLLECTIONS, Matrix
+from tests.security.world import build_world
+
+#: Pages that show no record at all, and why they are outside the matrix. (The parameterless ones
+#: are still fetched as every caller and searched, which costs nothing.)
+NO_RECORDS = {
+    "/login": "the sign-in form: a username and password field, no records",
+    "/docs/oauth2-redirect": "Swagger UI's OAuth2 redirect helper: a fixed script, no records",
+    "/static": "the stylesheet mount: files shipped with the package, no records",
+}
+
+#: Pages only some roles may open; every other caller gets 404, as for no page. Their content is
+#: searched like any other page's (the readers may see every record, so nothing is unseen).
+AUDIT_READERS = frozenset({Role.COORDINATOR, Role.AUDITOR})
+GATED = {
+    "/audit": AUDIT_READERS,
+    "/audit/export": AUDIT_READERS,
+    "/audit/{seq}": AUDIT_READERS,
+}
+
+#: The columns whose values identify a record on a page. Reference data (nations, sites …) is
+#: visible to all; for the scoped collections, every record with one of these columns gets a value
+#: of its own in the world.
+TEXT_COLUMNS = ("reference", "title", "description", "note", "notes", "code", "name", "public_name")
+#: Scoped collections without any text column of their own, and why that is fine: a page showing
+#: one names it through its consignment, whose reference and notes are searched.
+NO_TEXT = {
+    "consignment-lines": "quantity and ids only; shown through its consignment",
+    "consignment-legs": "sites, mode and dates only; shown through its consignment",
+}
+#: A row id that no record has.
+MISSING_ID = 999_999_999
+
+#: Query strings every list page is served with: plain, every record on one page, a search,
+#: a later page (and each sort it offers, see ``_SORT_KEY``). ``q=SEC-`` matches every scoped
+#: record's reference; the search box echoes the query, so the query itself is never a record's
+#: text.
+COMMON_QUERIES: tuple[dict[str, str], ...] = (
+    {},
+    {"size": "500"},
+    {"q": "SEC-", "size": "500"},
+    {"page": "2", "size": "3"},
+)
+#: The sort keys a list offers are the ``data-sort`` of its column headers; each is run descending.
+_SORT_KEY = re.compile(r'data-sort="([^"]+)"')
+
+
+def _extra_queries(collection: str, m: Matrix) -> list[dict[str, str]]:
+    """The filters of each list, aimed at records some callers may not see."""
+    w = m.world
+    match collection:
+        case "needs":
+            return [
+                *({"status": str(s), "size": "500"} for s in RequirementStatus),
+                {"priority": "1", "period": "2025-02", "size": "500"},
+                {"q": "Need draft", "size": "500"},
+            ]
+        case "offers":
+            return [
+                *({"donor": n.code, "size": "500"} for n in w.nations.values()),
+                {"stage": str(OfferStage.COMMITTED), "kind": "in_kind_stock", "size": "500"},
+                *({"q": f"Offer {owner}", "size": "500"} for owner in w.nations),
+            ]
+        case "audit":
+            return [
+                {"entity": "offer_line", "size": "500"},
+                {"entity": "requirement", "action": "create", "size": "500"},
+            ]
+        case "audit/export":
+            return [{"format": "csv"}, {"format": "json"}, {"entity": "allocation"}]
+    return []
+
+
+# --- The route table ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    kind: str  # home | list | form | detail | edit | gated | no-records
+    collection: str = ""
+
+    def __str__(self) -> str:
+        return self.path
+
+
+@functools.cache
+def page_routes() -> frozenset[str]:
+    """Every path the app serves outside ``/api`` with ``GET`` (and every mount), from its route
+    table, routers included in routers too and routes left out of the OpenAPI schema."""
+    app = create_app(Settings(database_url="sqlite://"))
+    return frozenset(
+        route.path
+        for route in iter_route_contexts(app.routes)
+        if route.path is not None and route.path != "/api" and not route.path.startswith("/api/")
+        if not route.methods or "GET" in route.methods
+    )
+
+
+def classify(path: str) -> Page | None:
+    """The matrix case of a page, or ``None`` when the matrix does not know how to run it."""
+    if path in NO_RECORDS:
+        return Page(path, "no-records")
+    if path in GATED:
+        return Page(path, "gated", path.removeprefix("/").split("/")[0])
+    if path == "/":
+        return Page(path, "home")
+    parts = path.removeprefix("/").split("/")
+    if parts[0] not in COLLECTIONS:
+        return None
+    match parts[1:]:
+        case []:
+            return Page(path, "list", parts[0])
+        case ["new"]:
+            return Page(path, "form", parts[0])
+        case [param] if param.startswith("{"):
+            return Page(path, "detail", parts[0])
+        case [param, "edit"] if param.startswith("{"):
+            return Page(path, "edit", parts[0])
+    return None
+
+
+PAGES = sorted((p for path in page_routes() if (p := classify(path)) is not None), key=str)
+
+
+def test_the_page_matrix_covers_every_page() -> None:
+    uncovered = sorted(path for path in page_routes() if classify(path) is None)
+    assert not uncovered, (
+        "these pages are not in the page leak matrix; give their collection a shape that "
+        "classify() knows (or, if they show no record, add them to NO_RECORDS with the reason): "
+        f"{uncovered}"
+    )
+    stale = sorted(path for path in (*NO_RECORDS, *GATED) if path not in page_routes())
+    assert not stale, f"NO_RECORDS or GATED names pages that no longer exist: {stale}"
+
+
+# --- Fixtures: one world per backend, shared by every page -------------------------------------
+
+
+@dataclass
+class Pages:
+    m: Matrix
+    #: The distinctive texts of every record, by (collection, id).
+    texts: dict[tuple[str, int], tuple[str, ...]]
+    #: The audit entries' numbers (first and last).
+    seqs: tuple[int, int]
+
+    def unseen(self, caller: Caller) -> dict[str, str]:
+        """Text → label of every record ``caller`` may not see."""
+        return {
+            text: rec.label
+            for name, coll in COLLECTIONS.items()
+            for rec in self.m.world.records[name]
+            if not coll.visible(caller.actor, rec.facts)
+            for text in self.texts[name, rec.id]
+        }
+
+    def seen(self, caller: Caller, collection: str) -> dict[int, tuple[str, ...]]:
+        """Id → texts of every record of ``collection`` that ``caller`` may see."""
+        coll = COLLECTIONS[collection]
+        return {
+            rec.id: self.texts[collection, rec.id]
+            for rec in self.m.world.records[collection]
+            if coll.visible(caller.actor, rec.facts)
+        }
+
+
+def _texts(m: Matrix) -> dict[tuple[str, int], tuple[str, ...]]:
+    texts = {}
+    for name, coll in COLLECTIONS.items():
+        table = coll.model.__table__
+        columns = [
+            c.name
+            for c in table.columns
+            if c.name in TEXT_COLUMNS and isinstance(c.type, String | Text)
+        ]
+        for rec in m.world.records[name]:
+            row = m.row(coll.model, rec.id)
+            assert row is not None, rec.label
+            texts[name, rec.id] = tuple(
+                str(row[c]) for c in columns if row[c] is not None and len(str(row[c])) >= 5
+            )
+    return texts
+
+
+@pytest.fixture(scope="module")
+def pages(engine: Engine) -> Iterator[Pages]:
+    conn = engine.connect()
+    outer = conn.begin()
+    factory = sessionmaker(
+        bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    with factory() as session:
+        world = build_world(session)
+        session.commit()
+    app = create_app(Settings(database_url="sqlite://"), session_factory=factory)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        m = Matrix(world, client, conn)
+        entries = list(conn.scalars(select(models.AuditEntry.seq).order_by(models.AuditEntry.seq)))
+        assert entries, "building the world wrote no audit entry"
+        yield Pages(m, _texts(m), (entries[0], entries[-1]))
+    outer.rollback()
+    conn.close()
+
+
+# --- The checks --------------------------------------------------------------------------------
+
+
+def _get(
+    p: Pages, caller: Caller, path: str, params: dict[str, str] | None = None, **headers: str
+) -> Any:
+    return p.m.client.get(
+        path, params=params, headers=caller.headers | headers, follow_redirects=False
+    )
+
+
+def _outcome(r: Any) -> str:
+    """The status, with a redirect named by where it leads (the public is sent to sign in)."""
+    if r.is_redirect:
+        return f"{r.status_code} to {r.headers['location'].split('?')[0]}"
+    return str(r.status_code)
+
+
+#: What a page may answer a caller who may not use it at all: refused, or (the public) sent to
+#: sign in.
+REFUSED = {"403", "303 to /login"}
+
+
+def _leaks(p: Pages, caller: Caller, where: str, response: Any) -> list[str]:
+    """A problem for each unseen record whose text the response shows."""
+    body = response.text
+    return [
+        f"{caller.name}: {where} ({response.status_code}) shows {label!r}: {text!r}"
+        for text, label in p.unseen(caller).items()
+        if text in body
+    ]
+
+
+def _check_home(p: Pages, page: Page, caller: Caller) -> list[str]:
+    r = _get(p, caller, page.path)
+    if r.status_code != 200:
+        return [f"{caller.name}: answered {r.status_code}"]
+    problems = _leaks(p, caller, page.path, r)
+    # The counts are what the caller may see: an aggregate must not reveal unseen records either.
+    for table, collection, field in (
+        ("need-counts", "needs", "status"),
+        ("offer-counts", "offers", "stage"),
+    ):
+        shown = _counts(r.text, table)
+        if shown is None:
+            problems.append(f"{caller.name}: the overview has no table #{table}")
+            continue
+        coll, records = COLLECTIONS[collection], p.m.world.records[collection]
+        expected: dict[str, int] = {}
+        for rec in records:
+            if coll.visible(caller.actor, rec.facts):
+                value = str(p.m.row(coll.model, rec.id)[field])  # type: ignore[index]
+                expected[value] = expected.get(value, 0) + 1
+        if {k: v for k, v in shown.items() if v} != expected:
+            problems.append(f"{caller.name}: #{table} counts {shown}, may see {expected}")
+    return problems
+
+
+_COUNT_ROW = re.compile(r'href="/\w+\?(?:status|stage)=(\w+)">([\d,]+)</a>')
+
+
+def _counts(html: str, table_id: str) -> dict[str, int] | None:
+    """The per-state numbers of the overview's table ``table_id``."""
+    m = re.search(rf'id="{table_id}".*?</table>', html, re.DOTALL)
+    if m is None:
+        return None
+    return {state: int(n.replace(",", "")) for state, n in _COUNT_ROW.findall(m.group(0))}
+
+
+def _check_list(p: Pages, page: Page, caller: Caller) -> list[str]:
+    problems = []
+    keys = sorted(set(_SORT_KEY.findall(_get(p, caller, page.path).text)))
+    sorts = [{"sort": f"-{key}", "size": "500"} for key in keys]
+    queries = [*COMMON_QUERIES, *sorts, *_extra_queries(page.collection, p.m)]
+    for params in queries:
+        for partial in (False, True):
+            headers = {"HX-Request": "true"} if partial else {}
+            r = _get(p, caller, page.path, params, **headers)
+            where = f"{page.path}?{params}{' (partial)' if partial else ''}"
+            if r.status_code != 200:
+                problems.append(f"{caller.name}: {where} answered {r.status_code} {r.text[:200]}")
+            problems += _leaks(p, caller, where, r)
+    # Not empty by accident: with every record on one page, every record the caller may see is on
+    # it.
+    r = _get(p, caller, page.path, {"size": "500"})
+    for texts in p.seen(caller, page.collection).values():
+        if texts and not any(t in r.text for t in texts):
+            problems.append(f"{caller.name}: {page.path} omits {texts[0]!r}, which it may see")
+    return problems
+
+
+def _check_form(p: Pages, page: Page, caller: Caller) -> list[str]:
+    r = _get(p, caller, page.path)
+    problems = _leaks(p, caller, page.path, r)
+    if _outcome(r) not in {"200", *REFUSED}:
+        problems.append(f"{caller.name}: answered {_outcome(r)}, not 200 or a refusal")
+    return problems
+
+
+def _check_detail(p: Pages, page: Page, caller: Caller) -> list[str]:
+    coll = COLLECTIONS[page.collection]
+    missing = _get(p, caller, _with_id(page.path, MISSING_ID))
+    problems = _leaks(p, caller, f"{page.path} of no record", missing)
+    if missing.status_code != 404:
+        problems.append(f"{caller.name}: no record answered {missing.status_code}, not 404")
+    for rec in p.m.world.records[page.collection]:
+        path = _with_id(page.path, rec.id)
+        r = _get(p, caller, path)
+        problems += _leaks(p, caller, path, r)
+        texts = p.texts[page.collection, rec.id]
+        if not coll.visible(caller.actor, rec.facts):
+            if r.status_code != 404:
+                problems.append(f"{caller.name}: {rec.label} answered {r.status_code}, not 404")
+        elif r.status_code != 200:
+            problems.append(f"{caller.name}: {rec.label} answered {r.status_code}, not 200")
+        elif texts and not any(t in r.text for t in texts):
+            problems.append(f"{caller.name}: the page of {rec.label} does not show {texts[0]!r}")
+    return problems
+
+
+def _check_edit(p: Pages, page: Page, caller: Caller) -> list[str]:
+    """An unseen record's edit form answers as a missing record's does (404, or a refusal when the
+    caller may edit nothing of the kind), and shows nothing of it."""
+    coll = COLLECTIONS[page.collection]
+    missing = _get(p, caller, _with_id(page.path, MISSING_ID))
+    problems = _leaks(p, caller, f"{page.path} of no record", missing)
+    if _outcome(missing) not in {"404", *REFUSED}:
+        problems.append(f"{caller.name}: no record answered {_outcome(missing)}")
+    for rec in p.m.world.records[page.collection]:
+        path = _with_id(page.path, rec.id)
+        r = _get(p, caller, path)
+        problems += _leaks(p, caller, path, r)
+        if not coll.visible(caller.actor, rec.facts):
+            if _outcome(r) != _outcome(missing):
+                problems.append(
+                    f"{caller.name}: {rec.label} answered {_outcome(r)}, unlike a missing "
+                    f"record ({_outcome(missing)})"
+                )
+        elif coll.may_change(caller.actor, rec.facts, "update") and r.status_code != 200:
+            problems.append(f"{caller.name}: the editor of {rec.label} got {_outcome(r)}")
+        elif _outcome(r) not in {"200", *REFUSED}:
+            problems.append(f"{caller.name}: {rec.label} answered {_outcome(r)}")
+    return problems
+
+
+def _check_gated(p: Pages, page: Page, caller: Caller) -> list[str]:
+    expected = 200 if caller.actor.role in GATED[page.path] else 404
+    if "{" in page.path:
+        cases = [(_with_id(page.path, seq), None) for seq in p.seqs]
+    else:
+        cases = [(page.path, q) for q in ({}, *_extra_queries(page.path.strip("/"), p.m))]
+    problems = []
+    for path, params in cases:
+        r = _get(p, caller, path, params)
+        problems += _leaks(p, caller, f"{path}?{params or ''}", r)
+        if r.status_code != expected:
+            problems.append(f"{caller.name}: {path}?{params or ''} answered {r.status_code}")
+    return problems
+
+
+def _check_no_records(p: Pages, page: Page, caller: Caller) -> list[str]:
+    if "{" in page.path or page.path == "/static":
+        return []
+    return _leaks(p, caller, page.path, _get(p, caller, page.path))
+
+
+def _with_id(path: str, id_: int) -> str:
+    return re.sub(r"\{[^}]+\}", str(id_), path)
+
+
+CHECKS = {
+    "home": _check_home,
+    "list": _check_list,
+    "form": _check_form,
+    "detail": _check_detail,
+    "edit": _check_edit,
+    "gated": _check_gated,
+    "no-records": _check_no_records,
+}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_no_page_leaks(pages: Pages, page: Page) -> None:
+    problems = [
+        problem
+        for caller in pages.m.world.callers
+        for problem in CHECKS[page.kind](pages, page, caller)
+    ]
+    assert not problems, f"{page}: {len(problems)} problems:\n" + "\n".join(problems[:40])
+
+
+def test_the_page_matrix_is_sound(pages: Pages) -> None:
+    """Every role is a caller; every kind of page is run; every record that some caller may not
+    see (but those with no text column) has a text of its own, which no other record's text
+    contains, so that finding it on a page means that record is shown; and every caller but the
+    audit readers has records it may not see."""
+    w = pages.m.world
+    assert {c.actor.role for c in w.callers} == set(Role)
+    assert {p.kind for p in PAGES} == set(CHECKS)
+    every = [t for texts in pages.texts.values() for t in texts]
+    twice = sorted(t for t, n in Counter(every).items() if n > 1)
+    assert not twice, f"texts of more than one record: {twice}"
+    for name in COLLECTIONS:
+        for rec in w.records[name]:
+            texts = pages.texts[name, rec.id]
+            hidden = any(not COLLECTIONS[name].visible(c.actor, rec.facts) for c in w.callers)
+            assert texts or name in NO_TEXT or not hidden, f"{rec.label} has no text to look for"
+            for t in texts:
+                others = [o for o in every if t in o and o != t]
+                assert not others, f"{rec.label}: {t!r} is part of {others}"
+    for caller in w.callers:
+        if caller.actor.role not in AUDIT_READERS:
+            assert pages.unseen(caller), f"{caller.name} may see everything: nothing to test"
+
+
+_ROW = re.compile(r"<tr\b.*?</tr>", re.DOTALL)
+
+
+def test_no_page_discloses_an_anonymised_donor_to_the_public(pages: Pages) -> None:
+    """The public sees an anonymised line (the world has one of each donor), never who gave it:
+    neither the donor's name nor a link to it or to the line's origin site is in the line's row
+    of any list, nor anywhere on the line's own page."""
+    w, public = pages.m.world, pages.m.world.caller(Role.PUBLIC)
+    anonymous = [
+        rec
+        for rec in w.records["offers"]
+        if (row := pages.m.row(models.OfferLine, rec.id)) and row["anonymise_donor"]
+    ]
+    assert len(anonymous) == len(w.nations)
+    problems = []
+    for rec in anonymous:
+        row = pages.m.row(models.OfferLine, rec.id)
+        assert row is not None
+        owner = next(o for o, n in w.nations.items() if n.id == row["donor_nation_id"])
+        donor = (w.nations[owner].name, f'"/nations/{row["donor_nation_id"]}"')
+        origin = f'"/sites/{row["origin_site_id"]}"'
+        secrets = (*donor, origin)
+        detail = _get(pages, public, f"/offers/{rec.id}")
+        if detail.status_code != 200 or row["reference"] not in detail.text:
+            problems.append(f"the public cannot see {rec.label} ({detail.status_code})")
+        problems += [f"/offers/{rec.id} shows {s}" for s in secrets if s in detail.text]
+        for page in PAGES:
+            if page.kind not in ("home", "list"):
+                continue
+            for params in (*COMMON_QUERIES, *_extra_queries(page.collection, pages.m)):
+                html = _get(pages, public, page.path, params).text
+                for tr in _ROW.findall(html):
+                    if row["reference"] in tr:
+                        problems += [
+                            f"{page.path}?{params}: the row of {rec.label} shows {s}"
+                            for s in secrets
+                            if s in tr
+                        ]
+        shown = _get(pages, public, "/offers", {"size": "500"}).text
+        if not any(row["reference"] in tr for tr in _ROW.findall(shown)):
+            problems.append(f"/offers lists no row of {rec.label}: nothing was checked")
+    assert not problems, "\n".join(problems)
