@@ -143,3 +143,18 @@ def test_policies_differ_where_priorities_conflict() -> None:
     unmet = {u.need: u for u in lexicographic.unmet}
     assert unmet["low"].quantity == 2
     assert "capacity" in {r.code for r in unmet["low"].reasons}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), problems())
+def test_a_warm_start_from_any_plan_still_finds_the_optimum(
+    problem: Problem, other: Problem
+) -> None:
+    """Starting from the plan of another problem (most of it will not fit) changes nothing."""
+    cold = solve(problem, EXACT)
+    warm = solve(problem, EXACT, start=solve(other, EXACT))
+    same = solve(problem, EXACT, start=cold)
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-7, abs=1e-6)
+    assert same.objective == pytest.approx(cold.objective, rel=1e-7, abs=1e-6)
+    if cold.shipments:
+        assert same.stats["warm_start"] is True

@@ -63,6 +63,8 @@ class Model:
     on_cols: dict[tuple[int, Id], int] = field(default_factory=dict)
     late_cols: dict[tuple[int, Id], int] = field(default_factory=dict)
     take_cols: dict[int, int] = field(default_factory=dict)
+    inv_cols: dict[tuple[Id, Id, int], int] = field(default_factory=dict)
+    arr_cols: dict[tuple[Id, Id, int], int] = field(default_factory=dict)
     # rows (column-wise matrix)
     row_lower: Float = field(default_factory=lambda: np.zeros(0))
     row_upper: Float = field(default_factory=lambda: np.zeros(0))
@@ -383,6 +385,8 @@ def build_model(problem: Problem) -> Model:  # noqa: PLR0912, PLR0915 - one pass
         on_cols=on_cols,
         late_cols=late_cols,
         take_cols=take_cols,
+        inv_cols=inv_cols,
+        arr_cols=arr_cols,
         row_lower=np.asarray(b.row_lower, dtype=np.float64),
         row_upper=np.asarray(b.row_upper, dtype=np.float64),
         a_start=a_start,

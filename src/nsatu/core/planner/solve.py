@@ -29,6 +29,7 @@ from nsatu.core.planner.explain import explain
 from nsatu.core.planner.model import Float, Model, build_model
 from nsatu.core.planner.plan import Plan, Status, relative_gap
 from nsatu.core.planner.problem import Problem
+from nsatu.core.planner.warm import start_values
 
 Progress = Callable[[str, float], None]
 """Called with a phase name and the fraction of the work done (0..1)."""
@@ -152,9 +153,17 @@ def _lp(model: Model, options: SolveOptions, *, deadline: float) -> tuple[Float,
 
 
 def solve(
-    problem: Problem, options: SolveOptions | None = None, *, progress: Progress | None = None
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    start: Plan | None = None,
 ) -> Plan:
-    """The best plan for ``problem`` within the options' gap and time limit."""
+    """The best plan for ``problem`` within the options' gap and time limit.
+
+    ``start`` is a previous plan (of this problem or of one it was changed from): what of it
+    still fits is the first incumbent, so a re-plan after a small change starts warm.
+    """
     options = options or SolveOptions()
     report = progress or _noop
     started = time.perf_counter()
@@ -173,10 +182,16 @@ def solve(
         "families": {name: hi - lo for name, (lo, hi) in model.families.items()},
     }
 
+    warm = None if start is None else start_values(model, start)
+    stats["warm_start"] = warm is not None
     if problem.values.policy == "lexicographic":
-        values, model_objective, bound, status = _lexicographic(model, options, deadline, report, stats)
+        values, model_objective, bound, status = _lexicographic(
+            model, options, deadline, report, stats
+        )
     else:
-        values, model_objective, bound, status = _optimise(model, options, deadline, report, stats)
+        values, model_objective, bound, status = _optimise(
+            model, options, deadline, report, stats, warm=warm
+        )
     solved = time.perf_counter()
     stats["solve_seconds"] = round(solved - built, 4)
     stats["model_objective"] = model_objective
@@ -215,6 +230,8 @@ def _optimise(
     deadline: float,
     report: Progress,
     stats: dict[str, Any],
+    *,
+    warm: Float | None = None,
 ) -> tuple[Float, float, float, Status]:
     """Column values, model objective, proven bound and status."""
     zero = np.zeros(model.num_col)
@@ -238,6 +255,8 @@ def _optimise(
                 model.col_upper,
             )
             upper = np.minimum(upper, model.col_upper)
+            if warm is not None:  # keep the warm plan inside the box, so it is a feasible start
+                upper = np.maximum(upper, np.where(model.integer, np.ceil(warm - 1e-9), upper))
             incumbent = _mip(
                 model,
                 options,
@@ -245,6 +264,7 @@ def _optimise(
                 upper,
                 deadline=deadline,
                 gap=options.mip_rel_gap / 2,
+                start=warm,
             )
             stats["restricted_mip_seconds"] = round(time.perf_counter() - t0, 4)
             if incumbent is not None:
@@ -265,7 +285,7 @@ def _optimise(
         model.col_upper,
         deadline=deadline,
         gap=options.mip_rel_gap,
-        start=None if incumbent is None else incumbent.values,
+        start=warm if incumbent is None else incumbent.values,
     )
     stats["mip_seconds"] = round(time.perf_counter() - t0, 4)
     stats["proof"] = "mip bound"
