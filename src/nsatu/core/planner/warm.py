@@ -30,7 +30,7 @@ def surviving_shipments(model: Model, plan: Plan) -> list[Shipment]:
         broken = {
             i
             for v in report.violations
-            if v.code != "objective_mismatch" and v.code != "unmet_mismatch"
+            if v.code not in {"objective_mismatch", "unmet_mismatch"}
             for i in v.shipments
         }
         if not broken:
