@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nsatu.core.access import Actor, Role, system_actor
 from nsatu.core.enums import AllocationSource
 from nsatu.core.lifecycles import AllocationStatus, PlanRunStatus
+from nsatu.core.planner.greedy import greedy
 from nsatu.core.planner.plan import Plan, Shipment, parse_plan
 from nsatu.core.planner.problem import Problem, parse_problem
 from nsatu.db.actor import set_actor
@@ -122,7 +123,9 @@ def test_storage_execute_stores_the_result_and_proposes_one_allocation_per_pair(
         session_factory, run_id, solver=fake_solver, on_progress=lambda p, f: seen.append((p, f))
     )
     assert run.status is PlanRunStatus.FINISHED
-    assert (run.objective, run.bound, run.greedy_objective) == (42.0, 43.0, 40.0)
+    assert (run.objective, run.bound) == (42.0, 43.0)
+    # The baseline is the greedy plan of the stored problem, whatever the solver's stats say.
+    assert run.greedy_objective == greedy(parse_problem(run.problem)).objective != 40.0
     assert run.solver == "HiGHS" and run.solver_version
     assert run.shipment_count == 3 and run.proposal_count == 2 and run.unmet_count == 0
     assert run.started_at is not None and run.finished_at is not None
@@ -219,6 +222,29 @@ def test_a_real_solve_proposes_what_the_plan_ships(
     # 95 units offered, 70 needed, plenty of time and capacity: every need is met.
     assert sum(shipped.values()) == 70
     assert run.unmet_count == 0
+
+
+def test_a_run_records_the_greedy_baseline_of_its_stored_problem(
+    session_factory: sessionmaker[Session], run_id: int
+) -> None:
+    run = runs.execute_run(session_factory, run_id)
+    baseline = greedy(parse_problem(run.problem))
+    assert baseline.shipments, "the baseline plans something on this world"
+    assert run.greedy_objective == pytest.approx(baseline.objective)
+    # The optimiser is never worse than the baseline it is compared with.
+    assert run.objective is not None and run.objective >= run.greedy_objective - 1e-6
+
+
+def test_storage_a_failing_baseline_leaves_the_comparison_empty_not_the_run(
+    session_factory: sessionmaker[Session], run_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(problem: Problem) -> Plan:
+        raise RuntimeError("baseline exploded")
+
+    monkeypatch.setattr("nsatu.core.planner.greedy.greedy", broken)
+    run = runs.execute_run(session_factory, run_id, solver=fake_solver)
+    assert run.status is PlanRunStatus.FINISHED
+    assert run.greedy_objective is None
 
 
 # --- decide ----------------------------------------------------------------------------------------

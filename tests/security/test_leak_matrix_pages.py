@@ -3,7 +3,7 @@
 The pages come from the app's route table (every ``GET`` outside ``/api``, and every mount). Each is
 classified by its shape: the overview (``/``), a collection's list (``/needs``), its new form
 (``/needs/new``), a record's page (``/needs/{id}``) and its edit form (``/needs/{id}/edit``), a page
-only some roles may open at all (the audit trail), or a page with no record content (the allowlist
+only some roles may open at all (the audit trail, plan runs), or a page with no record content (the allowlist
 ``NO_RECORDS``, each with its reason). A page the matrix cannot classify fails
 :func:`test_the_page_matrix_covers_every_page`: a new page cannot escape it. The collections, who
 sees what, and the population are those of the API's matrix (:mod:`tests.security.test_leak_matrix`,
@@ -26,17 +26,20 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, String, Text, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import Role
-from nsatu.core.lifecycles import OfferStage, RequirementStatus
+from nsatu.core.lifecycles import OfferStage, PlanRunStatus, RequirementStatus
 from nsatu.db import models
+from nsatu.planning import runs
+from nsatu.planning.schemas import PlanRunCreate
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
 from tests.security.signin import Caller
@@ -49,15 +52,21 @@ NO_RECORDS = {
     "/login": "the sign-in form: a username and password field, no records",
     "/docs/oauth2-redirect": "Swagger UI's OAuth2 redirect helper: a fixed script, no records",
     "/static": "the stylesheet mount: files shipped with the package, no records",
+    "/vendor": "the front-end packages mount (node_modules, when installed): files, no records",
 }
 
 #: Pages only some roles may open; every other caller gets 404, as for no page. Their content is
 #: searched like any other page's (the readers may see every record, so nothing is unseen).
 AUDIT_READERS = frozenset({Role.COORDINATOR, Role.AUDITOR})
+#: Plan runs (their snapshot holds every open need and offer line): ``plan_run_visible``.
+PLAN_READERS = frozenset({Role.COORDINATOR, Role.AUDITOR})
 GATED = {
     "/audit": AUDIT_READERS,
     "/audit/export": AUDIT_READERS,
     "/audit/{seq}": AUDIT_READERS,
+    "/plans": PLAN_READERS,
+    "/plans/{id}": PLAN_READERS,
+    "/plans/{id}/progress": PLAN_READERS,
 }
 
 #: The columns whose values identify a record on a page. Reference data (nations, sites …) is
@@ -110,6 +119,8 @@ def _extra_queries(collection: str, m: Matrix) -> list[dict[str, str]]:
             ]
         case "audit/export":
             return [{"format": "csv"}, {"format": "json"}, {"entity": "allocation"}]
+        case "plans":
+            return [{"status": "finished"}, {"page": "2", "size": "1"}]
     return []
 
 
@@ -130,7 +141,10 @@ class Page:
 def page_routes() -> frozenset[str]:
     """Every path the app serves outside ``/api`` with ``GET`` (and every mount), from its route
     table, routers included in routers too and routes left out of the OpenAPI schema."""
-    app = create_app(Settings(database_url="sqlite://"))
+    # Any existing directory as the assets: the /vendor mount is then always in the table, whether
+    # or not node_modules is installed.
+    assets = Path(__file__).resolve().parent
+    app = create_app(Settings(database_url="sqlite://", assets_dir=assets))
     return frozenset(
         route.path
         for route in iter_route_contexts(app.routes)
@@ -186,6 +200,8 @@ class Pages:
     texts: dict[tuple[str, int], tuple[str, ...]]
     #: The audit entries' numbers (first and last).
     seqs: tuple[int, int]
+    #: The plan runs: one finished, one queued.
+    plan_runs: tuple[int, int]
 
     def unseen(self, caller: Caller) -> dict[str, str]:
         """Text → label of every record ``caller`` may not see."""
@@ -235,14 +251,28 @@ def pages(engine: Engine) -> Iterator[Pages]:
     with factory() as session:
         world = build_world(session)
         session.commit()
+    plan_runs = _plan_runs(factory)
     app = create_app(Settings(database_url="sqlite://"), session_factory=factory)
     with TestClient(app, raise_server_exceptions=False) as client:
         m = Matrix(world, client, conn)
         entries = list(conn.scalars(select(models.AuditEntry.seq).order_by(models.AuditEntry.seq)))
         assert entries, "building the world wrote no audit entry"
-        yield Pages(m, _texts(m), (entries[0], entries[-1]))
+        yield Pages(m, _texts(m), (entries[0], entries[-1]), plan_runs)
     outer.rollback()
     conn.close()
+
+
+def _plan_runs(factory: sessionmaker[Session]) -> tuple[int, int]:
+    """A finished plan run of the world (its summary names the world's needs) and a queued one
+    (its page shows the progress), started and solved in-process."""
+    ids = []
+    for _ in range(2):
+        with factory() as session:
+            run = runs.start_run(session, None, PlanRunCreate(horizon_days=30, time_limit_s=10))
+            session.commit()
+            ids.append(run.id)
+    assert runs.execute_run(factory, ids[0]).status is PlanRunStatus.FINISHED
+    return ids[0], ids[1]
 
 
 # --- The checks --------------------------------------------------------------------------------
@@ -393,7 +423,8 @@ def _check_edit(p: Pages, page: Page, caller: Caller) -> list[str]:
 def _check_gated(p: Pages, page: Page, caller: Caller) -> list[str]:
     expected = 200 if caller.actor.role in GATED[page.path] else 404
     if "{" in page.path:
-        cases = [(_with_id(page.path, seq), None) for seq in p.seqs]
+        ids = p.plan_runs if page.collection == "plans" else p.seqs
+        cases = [(_with_id(page.path, i), None) for i in ids]
     else:
         cases = [(page.path, q) for q in ({}, *_extra_queries(page.path.strip("/"), p.m))]
     problems = []
@@ -406,7 +437,7 @@ def _check_gated(p: Pages, page: Page, caller: Caller) -> list[str]:
 
 
 def _check_no_records(p: Pages, page: Page, caller: Caller) -> list[str]:
-    if "{" in page.path or page.path == "/static":
+    if "{" in page.path or page.path in ("/static", "/vendor"):
         return []
     return _leaks(p, caller, page.path, _get(p, caller, page.path))
 

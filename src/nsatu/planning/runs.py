@@ -10,7 +10,8 @@ and propose allocations; then accept or reject the proposals through the allocat
    pair, summing the plan's shipments. Proposals go through the allocation service, so its checks
    (what an offer has left, the substitution family, open needs), the audit and the scoping
    apply. If the data moved since the snapshot and a proposal no longer fits, nothing is stored
-   and the run fails, saying why: start a new run.
+   and the run fails, saying why: start a new run. The greedy baseline is solved from the same
+   stored problem (``greedy_objective``), so a run's value can be shown against it.
 3. :func:`decide` accepts or rejects the proposals, all or the chosen ones, each through the
    ``ALLOCATION`` lifecycle.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 import traceback
 from collections import defaultdict
@@ -295,14 +297,35 @@ def execute_run(
         log.exception("plan run %s failed", run_id)
         detail = "".join(traceback.format_exception_only(exc)).strip()
         return _fail(session_factory, run_id, f"the solve failed: {detail}", started)
+    baseline = greedy_objective(problem)
     if plan.status == "error":
-        return _fail(session_factory, run_id, "the solver reported an error", started, plan)
+        return _fail(
+            session_factory, run_id, "the solver reported an error", started, plan, baseline
+        )
     try:
         with transaction(session_factory) as session:
             set_actor(session, job_actor(run_id))
-            return _finish(session, run_id, plan, index, time.perf_counter() - started)
+            return _finish(session, run_id, plan, baseline, index, time.perf_counter() - started)
     except errors.StaleSnapshot as exc:
-        return _fail(session_factory, run_id, exc.detail, started, plan)
+        return _fail(session_factory, run_id, exc.detail, started, plan, baseline)
+
+
+def greedy_objective(problem: Problem) -> float | None:
+    """The objective of the priority-order greedy plan of ``problem``
+    (:func:`nsatu.core.planner.greedy.greedy`), the baseline a run's value is shown against.
+
+    It is cheap (one pass in priority order) and solved from the same stored problem as the run,
+    so the two figures compare like with like. ``None`` if the baseline fails: a missing
+    comparison must never fail the run (the failure is logged).
+    """
+    from nsatu.core.planner.greedy import greedy  # numpy loads only when solving
+
+    try:
+        value = greedy(problem).objective
+    except Exception:  # see the docstring
+        log.warning("the greedy baseline failed", exc_info=True)
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _mark_started(run: PlanRun, _action: str) -> None:
@@ -316,6 +339,7 @@ def _fail(
     message: str,
     started: float,
     plan: Plan | None = None,
+    baseline: float | None = None,
 ) -> PlanRun:
     runtime = time.perf_counter() - started
 
@@ -325,20 +349,19 @@ def _fail(
         run.runtime_s = round(runtime, 3)
         run.phase = "failed"
         if plan is not None:
-            _record_plan(run, plan)
+            _record_plan(run, plan, baseline)
 
     with transaction(factory) as session:
         set_actor(session, job_actor(run_id))
         return crud.act(session, RESOURCE, run_id, "fail", effect=effect)
 
 
-def _record_plan(run: PlanRun, plan: Plan) -> None:
+def _record_plan(run: PlanRun, plan: Plan, baseline: float | None) -> None:
     run.solver, run.solver_version = SOLVER_NAME, solver_version()
     run.plan = plan.to_json()
     run.plan_status = plan.status
     run.objective, run.bound, run.gap = plan.objective, plan.bound, plan.gap
-    greedy = plan.stats.get("greedy_objective")
-    run.greedy_objective = float(greedy) if isinstance(greedy, int | float) else None
+    run.greedy_objective = baseline
     run.shipment_count = len(plan.shipments)
     run.unmet_count = len(plan.unmet)
 
@@ -364,12 +387,17 @@ def proposals(plan: Plan, index: ProblemIndex) -> list[tuple[int, int, int]]:
 
 
 def _finish(
-    session: Session, run_id: int, plan: Plan, index: ProblemIndex, runtime: float
+    session: Session,
+    run_id: int,
+    plan: Plan,
+    baseline: float | None,
+    index: ProblemIndex,
+    runtime: float,
 ) -> PlanRun:
     pairs = proposals(plan, index)
 
     def effect(run: PlanRun, _action: str) -> None:
-        _record_plan(run, plan)
+        _record_plan(run, plan, baseline)
         run.runtime_s = round(runtime, 3)
         run.finished_at = utcnow()
         run.phase, run.progress = "done", 1.0
