@@ -12,6 +12,7 @@ from nsatu.cli import (
     demo_cmds,
     plan_cmds,
     plan_db_cmds,
+    plan_scenario_cmds,
     serve_cmd,
     user_cmds,
 )
@@ -44,6 +45,7 @@ app.add_typer(db_cmds.app, name="db")
 app.add_typer(demo_cmds.app, name="demo")
 app.add_typer(audit_cmds.app, name="audit")
 plan_db_cmds.register(plan_cmds.app)
+plan_scenario_cmds.register(plan_cmds.app)
 app.add_typer(plan_cmds.app, name="plan")
 app.add_typer(user_cmds.user_app, name="user")
 app.add_typer(user_cmds.token_app, name="token")

@@ -158,3 +158,18 @@ def test_a_warm_start_from_any_plan_still_finds_the_optimum(
     assert same.objective == pytest.approx(cold.objective, rel=1e-7, abs=1e-6)
     if cold.shipments:
         assert same.stats["warm_start"] is True
+
+
+def test_a_warm_start_is_worth_what_the_solver_reports() -> None:
+    """HiGHS can return a warm-started solution whose values do not match its objective; the
+    planner must notice and re-solve, so a warm re-plan equals the cold one."""
+    from nsatu.core.planner.scenario import Scenario, apply, delay
+    from tests.core.planner.test_scenario import _doc
+
+    problem = parse_problem(_doc())
+    changed = apply(problem, Scenario("delay USA", (delay(donor="USA", days=6),)))
+    cold = solve(changed)
+    warm = solve(changed, start=solve(problem))
+    assert warm.stats["warm_start"] is True
+    assert warm.objective == pytest.approx(cold.objective)
+    assert warm.objective == pytest.approx(warm.stats["model_objective"])

@@ -121,13 +121,27 @@ def _mip(
     h.setOptionValue("mip_rel_gap", gap)
     h.setOptionValue("mip_lp_solver", "ipm")
     _pass(h, model, lower, upper, integer=True)
+    found = _run_mip(h, model, start)
+    if found is not None and start is not None and not _consistent(model, found):
+        # HiGHS (1.16) can hand back column values that do not add up to the objective it
+        # reports when a start was given and presolve reduced the model; solving the same model
+        # without presolve returns consistent values.
+        h.clearSolver()
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("time_limit", max(1.0, deadline - time.perf_counter()))
+        found = _run_mip(h, model, start)
+    if found is None or not _consistent(model, found):
+        return None
+    return found
+
+
+def _run_mip(h: Any, model: Model, start: Float | None) -> _Solution | None:
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(start)
         sol.value_valid = True
         h.setSolution(sol)
     h.run()
-    status = h.getModelStatus()
     info = h.getInfo()
     if info.primal_solution_status != 2:  # kSolutionStatusFeasible
         return None
@@ -136,8 +150,16 @@ def _mip(
         values=values,
         objective=float(info.objective_function_value),
         bound=float(info.mip_dual_bound),
-        status="optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit",
+        status="optimal"
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        else "time_limit",
     )
+
+
+def _consistent(model: Model, found: _Solution) -> bool:
+    """Whether the column values really are worth the objective the solver reports."""
+    worth = float(model.col_cost @ found.values)
+    return abs(worth - found.objective) <= 1e-6 * max(1.0, abs(found.objective))
 
 
 def _lp(model: Model, options: SolveOptions, *, deadline: float) -> tuple[Float, float] | None:
@@ -359,13 +381,7 @@ def _lexicographic(
         cost[cols] = model.col_cost[cols]
         h.changeColsCost(model.num_col, all_cols, cost)
         h.setOptionValue("time_limit", max(1.0, deadline - time.perf_counter()))
-        if start is not None:
-            sol = highspy.HighsSolution()
-            sol.col_value = list(start)
-            sol.value_valid = True
-            h.setSolution(sol)
-        h.run()
-        info = h.getInfo()
+        info = _stage(h, cost, start)
         if info.primal_solution_status != 2:
             status = "time_limit"
             break
@@ -386,6 +402,29 @@ def _lexicographic(
     if start is None:
         return zero, 0.0, float("inf"), "time_limit"
     return start, float(model.col_cost @ start), float("inf"), status
+
+
+def _stage(h: Any, cost: Float, start: Float | None) -> Any:
+    """Run one lexicographic stage from ``start``; re-run without presolve if HiGHS hands back
+    values that are not worth the objective it reports (see :func:`_mip`)."""
+    for presolve in ("choose", "off"):
+        h.setOptionValue("presolve", presolve)
+        if start is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = list(start)
+            sol.value_valid = True
+            h.setSolution(sol)
+        h.run()
+        info = h.getInfo()
+        if info.primal_solution_status != 2 or start is None:
+            break
+        worth = float(cost @ np.asarray(h.getSolution().col_value, dtype=np.float64))
+        reported = float(info.objective_function_value)
+        if abs(worth - reported) <= 1e-6 * max(1.0, abs(reported)):
+            break
+        h.clearSolver()
+    h.setOptionValue("presolve", "choose")
+    return info
 
 
 def coverage_by_weight(problem: Problem, shipments: list[Any]) -> list[dict[str, float]]:
