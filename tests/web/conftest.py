@@ -10,12 +10,18 @@ are required.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from nsatu.core.access import Role
+from nsatu.settings import Settings
+from nsatu.web.app import create_app
+from tests.conftest import sign_in
 from tests.web.browser_server import (
     CHROMIUM_ARGS,
     COORDINATOR,
@@ -98,3 +104,25 @@ def page(
 @pytest.fixture
 def anonymous_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     yield from _watched(_context(browser, live_server))
+
+
+MakeClient = Callable[[Role], TestClient]
+
+
+@pytest.fixture
+def as_role(session_factory: sessionmaker[Session]) -> Iterator[MakeClient]:
+    """A maker of API clients signed in as a fresh user of the given role (the public: none),
+    over the test's database; each is closed at the end of the test."""
+    opened: list[TestClient] = []
+
+    def make(role: Role) -> TestClient:
+        app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
+        c = TestClient(app, raise_server_exceptions=False)
+        if role is not Role.PUBLIC:
+            sign_in(c, session_factory, role=role)
+        opened.append(c)
+        return c
+
+    yield make
+    for c in opened:
+        c.close()

@@ -3,17 +3,12 @@ and figures, the plan document, accepting and rejecting proposals, and who may d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import Role
-from nsatu.settings import Settings
-from nsatu.web.app import create_app
 from nsatu.web.jobs import InlineJobRunner
-from tests.conftest import sign_in
 from tests.domains.plan_world import START, build_world
 
 BODY = {"start_on": START.isoformat(), "horizon_days": 30, "time_limit_s": 20}
@@ -27,23 +22,6 @@ def planner(client: TestClient, session_factory: sessionmaker[Session]) -> TestC
         s.commit()
     client.app.state.jobs = InlineJobRunner()  # type: ignore[attr-defined]
     return client
-
-
-@pytest.fixture
-def as_role(session_factory: sessionmaker[Session]) -> Iterator[object]:
-    opened: list[TestClient] = []
-
-    def make(role: Role) -> TestClient:
-        app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
-        c = TestClient(app, raise_server_exceptions=False)
-        if role is not Role.PUBLIC:
-            sign_in(c, session_factory, role=role)
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        c.close()
 
 
 def _start(client: TestClient) -> dict:  # type: ignore[type-arg]

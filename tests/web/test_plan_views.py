@@ -5,7 +5,6 @@ everyone but coordinators and auditors), CSRF, and bad input (never a 500)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -20,16 +19,14 @@ from nsatu.planning import runs
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
 from nsatu.web.jobs import InlineJobRunner
-from tests.conftest import sign_in
 from tests.domains.plan_world import START, PlanWorld, build_world
 from tests.factories import make_item_type, make_requirement, make_user
 from tests.identity.conftest import csrf_of, log_in
+from tests.web.conftest import MakeClient
 
 FORM = {"horizon_days": "30", "start_on": START.isoformat(), "time_limit_s": "20"}
 HTMX = {"HX-Request": "true"}
 PASSWORD = "plan-views-password"
-
-MakeClient = Callable[[Role], TestClient]
 
 
 @pytest.fixture
@@ -45,23 +42,6 @@ def planner(client: TestClient, world: PlanWorld) -> TestClient:
     """The coordinator's client, on the planning world, with jobs run inline (after the commit)."""
     client.app.state.jobs = InlineJobRunner()  # type: ignore[attr-defined]
     return client
-
-
-@pytest.fixture
-def as_role(session_factory: sessionmaker[Session]) -> Iterator[MakeClient]:
-    opened: list[TestClient] = []
-
-    def make(role: Role) -> TestClient:
-        app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
-        c = TestClient(app, raise_server_exceptions=False)
-        if role is not Role.PUBLIC:
-            sign_in(c, session_factory, role=role)
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        c.close()
 
 
 def _start(client: TestClient) -> int:

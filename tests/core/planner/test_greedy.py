@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -258,3 +259,14 @@ def test_capacity_is_used_exactly_with_fractional_weights() -> None:
     plan = greedy(problem)
     assert violations(problem, plan) == []
     assert plan.objective > 0
+
+
+def test_site_order_does_not_matter() -> None:
+    """Depots listed after hubs and handover points (as a database export lists them) plan the
+    same as depots listed first."""
+    problem = generate("tiny", seed=3)
+    reordered = replace(problem, sites=tuple(sorted(problem.sites, key=lambda s: s.kind != "hub")))
+    assert reordered.sites[0].kind == "hub"
+    plan = greedy(reordered)
+    assert check_plan(reordered, plan).ok
+    assert plan.objective == greedy(problem).objective

@@ -135,7 +135,8 @@ class _Greedy:
         self.state = _State(
             leg_res, hub_res, np.array([o.quantity for o in problem.offers], dtype=np.int64)
         )
-        self.origin_index = {s.id: i for i, s in enumerate(problem.sites) if s.kind == "depot"}
+        depots = [s for s in problem.sites if s.kind == "depot"]
+        self.origin_index = {s.id: i for i, s in enumerate(depots)}
         self._candidates: dict[tuple[Id, Id], _Candidates] = {}
         self.in_legs: dict[Id, list[int]] = {}
         self.out_legs: dict[tuple[Id, Id], list[int]] = {}
