@@ -37,11 +37,14 @@ from _harness import (
     print_table,
     scratch_schema,
 )
+from nsatu.core.access import Role
 from nsatu.core.enums import OfferChannel, OfferKind, Releasability
 from nsatu.core.lifecycles import OfferStage
 from nsatu.db.migrate import upgrade
 from nsatu.db.models import Nation, OfferLine
 from nsatu.db.session import make_engine, make_session_factory
+from nsatu.identity import service as identity_service
+from nsatu.identity.schemas import TokenCreate, UserCreate
 from nsatu.offers import service as offer_service
 from nsatu.offers.schemas import OfferFilter
 from nsatu.settings import Settings
@@ -290,7 +293,11 @@ def measure_backend(backend: str, url: str) -> Figures:
     app = create_app(Settings(database_url=url), session_factory=factory)
     for name in ("httpx", "httpx2"):  # create_app sets INFO logging; one line per request is noise
         logging.getLogger(name).setLevel(logging.WARNING)
-    with TestClient(app) as client:
+    with factory() as session:  # the HTTP client signs in as a coordinator, who may see every line
+        identity_service.create_user(session, UserCreate(username="bench", role=Role.COORDINATOR))
+        token = identity_service.create_token(session, "bench", TokenCreate()).token
+        session.commit()
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
         calls: dict[str, Call] = {}
         for case in all_cases:
             calls[f"raw_sql{case.suffix}"] = _raw_call(raw, engine.dialect.paramstyle, case)

@@ -23,6 +23,7 @@ from nsatu.core.access import Role
 from nsatu.core.lifecycles import RequirementStatus
 from nsatu.db.migrate import upgrade
 from nsatu.db.session import make_engine, make_session_factory, transaction
+from nsatu.demo.service import load_demo
 from tests.domains.plan_world import START, build_world
 from tests.factories import make_item_type, make_requirement, make_user
 from tests.web.browser_server import LiveServer, log_in
@@ -71,11 +72,22 @@ def plan_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield server
 
 
-@pytest.fixture
-def page(browser: Browser, plan_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=plan_server.base_url, viewport={"width": 1280, "height": 900}
-    )
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The demo data as `make run` loads them (real Kiel lines, SYNTHETIC needs, demo depots)."""
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('demo-plans')) / 'nsatu.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        load_demo(session)
+        make_user(session, role=Role.COORDINATOR, username=USER[0], password=USER[1])
+    engine.dispose()
+    with LiveServer(url) as server:
+        yield server
+
+
+def _page(browser: Browser, server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
     errors: list[str] = []
@@ -83,6 +95,16 @@ def page(browser: Browser, plan_server: LiveServer) -> Iterator[Page]:
     yield tab
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, plan_server: LiveServer) -> Iterator[Page]:
+    yield from _page(browser, plan_server)
+
+
+@pytest.fixture
+def demo_page(browser: Browser, demo_server: LiveServer) -> Iterator[Page]:
+    yield from _page(browser, demo_server)
 
 
 def test_a_coordinator_plans_watches_and_accepts_two_proposals(page: Page) -> None:
@@ -136,3 +158,33 @@ def test_a_coordinator_plans_watches_and_accepts_two_proposals(page: Page) -> No
     # A reload shows the same: the decision was stored.
     page.reload()
     expect(page.locator('#proposals-table tr[data-status="accepted"]')).to_have_count(2)
+
+
+def test_on_the_demo_data_every_unmet_need_is_explained_and_proposals_accepted(
+    demo_page: Page,
+) -> None:
+    page = demo_page
+    log_in(page, *USER, path="/plans")
+    page.locator("#f-horizon_days").fill("60")
+    page.locator("#f-time_limit_s").fill("60")
+    page.locator("#start-button").click()
+    progress = page.locator("#started-run .run-progress")
+    expect(progress).to_have_attribute("data-status", "finished", timeout=120_000)
+    progress.locator("a.summary-link").click()
+    page.wait_for_url(re.compile(r".*/plans/\d+$"))
+
+    # The demo leaves needs unmet; each one carries at least one reason.
+    rows = page.locator("#unmet-table tbody tr")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        assert rows.nth(i).locator("code.reason").count() >= 1, rows.nth(i).inner_text()
+
+    boxes = page.locator('input[name="allocation_ids"]')
+    assert boxes.count() >= 1
+    chosen = boxes.first.get_attribute("value")
+    boxes.first.check()
+    page.get_by_role("button", name="Accept selected").click()
+    expect(page.locator("#decision-result")).to_contain_text("Accepted 1 allocation")
+    expect(page.locator(f'#proposals-table tr[data-id="{chosen}"]')).to_have_attribute(
+        "data-status", "accepted"
+    )
