@@ -192,7 +192,7 @@ def database(
         app.state.session_factory = make_session_factory(engine)
         yield
         engine.dispose()
-    # How much ran goes to the terminal (past output capture), for the closing note of a run.
+    # How much ran goes to the terminal (past output capture), so a run reports its size.
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
     if REQUESTS and reporter is not None and capture is not None:
