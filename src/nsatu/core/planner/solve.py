@@ -234,6 +234,8 @@ def solve(
     gap = relative_gap(plan_objective, bound)
     if status == "time_limit" and gap <= options.mip_rel_gap:
         status = "optimal"
+    elif status == "optimal" and gap > options.mip_rel_gap + 1e-6:
+        status = "feasible"  # the plan is not proven within the gap asked for: say so
     report("done", 1.0)
     return Plan(
         status=status,
