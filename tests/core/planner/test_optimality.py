@@ -173,4 +173,3 @@ def test_a_warm_start_is_worth_what_the_solver_reports() -> None:
     assert warm.stats["warm_start"] is True
     assert warm.objective == pytest.approx(cold.objective)
     assert warm.objective == pytest.approx(warm.stats["model_objective"])
-
