@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -52,23 +52,7 @@ ViolationCode = Literal[
     "unmet_mismatch",
     "objective_mismatch",
 ]
-VIOLATION_CODES: tuple[ViolationCode, ...] = (
-    "non_positive_quantity",
-    "unknown_offer",
-    "unknown_need",
-    "no_such_leg",
-    "incompatible_type",
-    "before_available",
-    "hub_departure_before_arrival",
-    "arrives_after_horizon",
-    "offer_over_quantity",
-    "need_over_quantity",
-    "all_or_nothing_partial",
-    "leg_capacity",
-    "hub_capacity",
-    "unmet_mismatch",
-    "objective_mismatch",
-)
+VIOLATION_CODES: tuple[ViolationCode, ...] = get_args(ViolationCode)
 
 #: Days and quantities beyond this are clamped for the arithmetic (numpy int64); the messages still
 #: quote the plan's own figures.

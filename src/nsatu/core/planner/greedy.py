@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from nsatu.core.planner.plan import Plan, Reason, Shipment, Unmet, relative_gap
+from nsatu.core.planner.plan import Plan, Reason, Shipment, Unmet, relative_gap, value_and_cost
 from nsatu.core.planner.problem import Id, Need, Problem
 
 _EPS = 1e-9
@@ -101,20 +101,8 @@ def greedy(problem: Problem) -> Plan:
 
 def plan_objective(problem: Problem, shipments: Iterable[Shipment]) -> float:
     """Value − cost_weight × transport cost of ``shipments``, exactly as the contract defines it."""
-    legs = problem.leg_by_key
-    needs = problem.need_by_id
-    offers = problem.offer_by_id
-    types = problem.item_type_by_id
-    total = 0.0
-    for s in shipments:
-        need, offer = needs[s.need], offers[s.offer]
-        leg_in = legs[(offer.origin, s.hub, s.mode_in)]
-        leg_out = legs[(s.hub, need.handover, s.mode_out)]
-        arrival = s.hub_depart_day + leg_out.transit_days
-        tonnes = s.quantity * types[offer.item_type].unit_weight_t
-        total += s.quantity * problem.unit_value(need, offer.item_type, arrival)
-        total -= problem.values.cost_weight * tonnes * (leg_in.cost_per_t + leg_out.cost_per_t)
-    return total
+    value, cost = value_and_cost(problem, shipments)
+    return value - cost
 
 
 class _Greedy:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from nsatu.core.planner.problem import Id, ProblemError
+from nsatu.core.planner.problem import Id, Problem, ProblemError
 
 PLAN_FORMAT = "nsatu-plan/1"
 
@@ -105,6 +105,22 @@ class Plan:
             ],
             "stats": dict(self.stats),
         }
+
+
+def value_and_cost(problem: Problem, shipments: Iterable[Shipment]) -> tuple[float, float]:
+    """Total value of ``shipments`` and their transport cost weighted by ``cost_weight``."""
+    legs, needs, offers = problem.leg_by_key, problem.need_by_id, problem.offer_by_id
+    types = problem.item_type_by_id
+    value = cost = 0.0
+    for s in shipments:
+        need, offer = needs[s.need], offers[s.offer]
+        leg_in = legs[(offer.origin, s.hub, s.mode_in)]
+        leg_out = legs[(s.hub, need.handover, s.mode_out)]
+        arrival = s.hub_depart_day + leg_out.transit_days
+        value += s.quantity * problem.unit_value(need, offer.item_type, arrival)
+        tonnes = s.quantity * types[offer.item_type].unit_weight_t
+        cost += tonnes * (leg_in.cost_per_t + leg_out.cost_per_t)
+    return value, problem.values.cost_weight * cost
 
 
 def relative_gap(objective: float, bound: float) -> float:

@@ -27,7 +27,7 @@ import numpy as np
 from nsatu.core.planner.decompose import decompose
 from nsatu.core.planner.explain import explain
 from nsatu.core.planner.model import Float, Model, build_model
-from nsatu.core.planner.plan import Plan, Status, relative_gap
+from nsatu.core.planner.plan import Plan, Status, relative_gap, value_and_cost
 from nsatu.core.planner.problem import Problem
 from nsatu.core.planner.warm import start_values
 
@@ -220,7 +220,7 @@ def solve(
 
     report("decompose", 0.9)
     shipments = decompose(model, values)
-    value, cost = _evaluate(problem, shipments)
+    value, cost = value_and_cost(problem, shipments)
     plan_objective = value - cost
     if not math.isfinite(bound):  # no bound proven in time: the value of every need met on time
         bound = sum(n.quantity * n.weight for n in problem.needs)
@@ -321,26 +321,6 @@ def _optimise(
     if incumbent is not None and incumbent.objective > full.objective:
         best = incumbent
     return best.values, best.objective, min(float(bound), full.bound), full.status
-
-
-def _evaluate(problem: Problem, shipments: list[Any]) -> tuple[float, float]:
-    """Total value and weighted transport cost of ``shipments``."""
-    need_by_id = problem.need_by_id
-    offer_by_id = problem.offer_by_id
-    legs = problem.leg_by_key
-    weights = problem.item_type_by_id
-    value = 0.0
-    cost = 0.0
-    for s in shipments:
-        offer = offer_by_id[s.offer]
-        need = need_by_id[s.need]
-        leg_in = legs[(offer.origin, s.hub, s.mode_in)]
-        leg_out = legs[(s.hub, need.handover, s.mode_out)]
-        arrival = s.hub_depart_day + leg_out.transit_days
-        value += s.quantity * problem.unit_value(need, offer.item_type, arrival)
-        tonnes = s.quantity * weights[offer.item_type].unit_weight_t
-        cost += tonnes * (leg_in.cost_per_t + leg_out.cost_per_t)
-    return value, problem.values.cost_weight * cost
 
 
 def _lexicographic(
