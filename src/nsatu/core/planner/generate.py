@@ -7,7 +7,10 @@ categories with rough unit weights in tonnes; nothing describes performance or o
 
 The instances are congested on purpose: hub handling capacity over the horizon is well below the
 offered tonnage, leg capacities bind on the busy corridors, and priorities are per unit, not per
-tonne, so the order in which needs are served matters. Transit times are compressed into the
+tonne, so the order in which needs are served matters. Hub handling is the bottleneck, as at the
+real hubs: a surface leg carries at least a few of the heaviest units a day (a road or rail
+corridor moves convoys, not single vehicles), and the corridors from a hub to the handover points
+together carry about what the hub can handle. Transit times are compressed into the
 contract's 1–4 days (sea legs from overseas donors included).
 
 ``generate(size, seed)`` returns the same :class:`Problem` for the same arguments on every machine:
@@ -180,7 +183,7 @@ FAMILIES: tuple[tuple[str, tuple[tuple[str, float], ...], float], ...] = (
     ("spare parts", (("spare parts kit (pallet)", 0.9),), 0.7),
 )
 
-MIN_SURFACE_CAP_T = 25.0
+MIN_SURFACE_CAP_T = 50.0  # a day's convoy: at least two of the heaviest units (22 t)
 PRIORITY_WEIGHTS = (100.0, 30.0, 10.0, 3.0, 1.0)
 PRIORITY_SHARES = np.array([0.05, 0.15, 0.30, 0.30, 0.20])
 
@@ -378,7 +381,7 @@ def generate(size: Size | SizeSpec, seed: int = 0) -> Problem:  # noqa: PLR0912,
             for mode, km_day, per100, base in (_ROAD, _RAIL):
                 if mode == "rail" and rng.random() < 0.4:
                     continue
-                share = rng.uniform(0.15, 0.35) if mode == "road" else rng.uniform(0.25, 0.5)
+                share = rng.uniform(0.5, 1.0) if mode == "road" else rng.uniform(0.75, 1.5)
                 legs.append(
                     Leg(
                         hub_id,

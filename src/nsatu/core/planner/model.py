@@ -6,13 +6,16 @@ units of one item type are interchangeable once they have left their depot):
 Columns
     ``x[l, k, t]``  units of item type *k* leaving on inbound leg *l* (depot → hub) on day *t*
     ``y[l, k, t]``  units of *k* leaving on outbound leg *l* (hub → handover) on day *t*
+    ``stock[d, k, t]`` units of *k* still at depot *d* at the end of day *t* (continuous)
     ``inv[h, k, t]`` units of *k* waiting at hub *h* at the end of day *t* (continuous)
     ``arr[s, k, t]`` units of *k* handed over at site *s* by the end of day *t* (cumulative, continuous)
     ``on[n, k]``, ``late[n, k]``  units of *k* given to need *n* on time / late
     ``take[n]``     1 if an all-or-nothing need *n* is served (binary)
 
 Constraint families (rows), each a contiguous block named in :attr:`Model.families`
-    ``supply``     cumulative departures of *k* from a depot ≤ units of *k* available there by that day
+    ``supply``     stock[d,k,t] = stock[d,k,t−1] + units of *k* becoming available − departures
+                   (stock never negative; a chain rather than cumulative sums keeps every departure
+                   in one supply row, which the interior-point solver handles far faster)
     ``leg_cap``    tonnes departing on a leg on a day ≤ its capacity
     ``hub_cap``    tonnes arriving at a hub on a day ≤ its handling capacity (0 when closed)
     ``hub_flow``   inv[h,k,t] = inv[h,k,t−1] + arrivals − departures (inventory never negative)
@@ -63,6 +66,7 @@ class Model:
     on_cols: dict[tuple[int, Id], int] = field(default_factory=dict)
     late_cols: dict[tuple[int, Id], int] = field(default_factory=dict)
     take_cols: dict[int, int] = field(default_factory=dict)
+    stock_cols: dict[tuple[Id, Id, int], int] = field(default_factory=dict)
     inv_cols: dict[tuple[Id, Id, int], int] = field(default_factory=dict)
     arr_cols: dict[tuple[Id, Id, int], int] = field(default_factory=dict)
     # rows (column-wise matrix)
@@ -232,24 +236,32 @@ def build_model(problem: Problem) -> Model:  # noqa: PLR0912, PLR0915 - one pass
             take_cols[ni] = b.col(0.0, 1.0, integer=True)
 
     families: dict[str, tuple[int, int]] = {}
+    stock_cols: dict[tuple[Id, Id, int], int] = {}
 
     def family(name: str, start: int) -> None:
         families[name] = (start, len(b.row_lower))
 
-    # supply: cumulative departures by the day before each new availability, and at the end
+    # supply: a depot stock chain per type, stock[t] = stock[t-1] + available(t) - departures(t)
     start = len(b.row_lower)
-    x_by_depot_type: dict[tuple[Id, Id], list[tuple[int, int]]] = defaultdict(list)
+    x_by_depot_type: dict[tuple[Id, Id], dict[int, list[int]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for (li, k, t), j in x_cols.items():
-        x_by_depot_type[(in_legs[li].from_site, k)].append((t, j))
-    for (depot, k), cols in x_by_depot_type.items():
-        steps = sorted(supply[(depot, k)].items())
-        cumulative = 0
-        for i, (_day, qty) in enumerate(steps):
-            cumulative += qty
-            until = steps[i + 1][0] - 1 if i + 1 < len(steps) else T - 1
-            terms = [(j, 1.0) for t, j in cols if t <= until]
-            if terms:
-                b.row(("supply", depot, k, until), terms, -INF, float(cumulative))
+        x_by_depot_type[(in_legs[li].from_site, k)][t].append(j)
+    for (depot, k), by_day in x_by_depot_type.items():
+        avail = supply[(depot, k)]
+        first = min(avail)
+        last = max(by_day)
+        previous: int | None = None
+        for t in range(first, last + 1):
+            stock = b.col(0.0, INF, integer=False)
+            stock_cols[(depot, k, t)] = stock
+            terms = [(stock, 1.0)] + [(j, 1.0) for j in by_day.get(t, ())]
+            if previous is not None:
+                terms.append((previous, -1.0))
+            arriving = float(avail.get(t, 0))
+            b.row(("supply", depot, k, t), terms, arriving, arriving)
+            previous = stock
     family("supply", start)
 
     # leg capacity
@@ -385,6 +397,7 @@ def build_model(problem: Problem) -> Model:  # noqa: PLR0912, PLR0915 - one pass
         on_cols=on_cols,
         late_cols=late_cols,
         take_cols=take_cols,
+        stock_cols=stock_cols,
         inv_cols=inv_cols,
         arr_cols=arr_cols,
         row_lower=np.asarray(b.row_lower, dtype=np.float64),

@@ -49,6 +49,11 @@ def start_values(model: Model, plan: Plan) -> Float | None:
     in_index = {leg.key: i for i, leg in enumerate(model.in_legs)}
     out_index = {leg.key: i for i, leg in enumerate(model.out_legs)}
     need_index = {n.id: i for i, n in enumerate(problem.needs)}
+    available: dict[tuple[Id, Id, int], float] = defaultdict(float)
+    for o in problem.offers:
+        if o.quantity > 0:
+            available[(o.origin, o.item_type, max(0, o.available_day))] += o.quantity
+    departed: dict[tuple[Id, Id, int], float] = defaultdict(float)
     hub_in: dict[tuple[Id, Id, int], float] = defaultdict(float)
     hub_out: dict[tuple[Id, Id, int], float] = defaultdict(float)
     handed: dict[tuple[Id, Id, int], float] = defaultdict(float)
@@ -74,10 +79,16 @@ def start_values(model: Model, plan: Plan) -> Float | None:
         values[cols[0]] += s.quantity
         values[cols[1]] += s.quantity
         values[assign] += s.quantity
+        departed[(offer.origin, k, s.depart_day)] += s.quantity
         hub_in[(s.hub, k, s.depart_day + model.in_legs[li].transit_days)] += s.quantity
         hub_out[(s.hub, k, s.hub_depart_day)] += s.quantity
         handed[(need.handover, k, arrival)] += s.quantity
-    for chain, flows in ((model.inv_cols, (hub_in, hub_out)), (model.arr_cols, (handed, None))):
+    chains = (
+        (model.stock_cols, (available, departed)),
+        (model.inv_cols, (hub_in, hub_out)),
+        (model.arr_cols, (handed, None)),
+    )
+    for chain, flows in chains:
         # columns of one (site, type) were created day by day, so column order is day order
         for (site, k, t), j in sorted(chain.items(), key=lambda kv: kv[1]):
             before = chain.get((site, k, t - 1))
