@@ -229,9 +229,9 @@ def test_who_changes_needs_reference_data_and_training(actor: Actor) -> None:
 @pytest.mark.parametrize("actor", EVERYONE)
 def test_who_records_tracking_events_and_receipts(actor: Actor) -> None:
     coordinator = actor.role is Role.COORDINATOR
-    at_hub_a = may_record_tracking_event(actor, site_id=HUB_A, kind=TrackingEventKind.ARRIVED)
+    at_hub_a = may_record_tracking_event(actor, site_id=HUB_A, kind=TrackingEventKind.ARRIVED_HUB)
     assert at_hub_a is (coordinator or actor is HUB_OPERATOR_A)
-    at_hub_b = may_record_tracking_event(actor, site_id=HUB_B, kind=TrackingEventKind.ARRIVED)
+    at_hub_b = may_record_tracking_event(actor, site_id=HUB_B, kind=TrackingEventKind.ARRIVED_HUB)
     assert at_hub_b is coordinator
     nowhere = may_record_tracking_event(actor, site_id=None, kind=TrackingEventKind.NOTE)
     assert nowhere is coordinator

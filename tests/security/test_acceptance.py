@@ -383,7 +383,7 @@ def test_a_training_coordinator_cannot_hand_its_course_to_another_host(scene: Sc
 def test_a_hub_operator_records_events_at_its_own_hub_only(scene: Scene) -> None:
     operator = scene.caller(Role.HUB_OPERATOR)
     consignment = scene.world.refs["consignment"]["A"]
-    body = {"consignment_id": consignment.id, "kind": "arrived"}
+    body = {"consignment_id": consignment.id, "kind": "note"}
     elsewhere = scene.client.post(
         "/api/tracking-events",
         json=body | {"site_id": scene.world.hubs["B"].id},
@@ -401,7 +401,7 @@ def test_a_hub_operator_records_events_at_its_own_hub_only(scene: Scene) -> None
     other = scene.world.refs["consignment"]["B"]
     unseen = scene.client.post(
         "/api/tracking-events",
-        json={"consignment_id": other.id, "kind": "arrived", "site_id": scene.world.hubs["A"].id},
+        json={"consignment_id": other.id, "kind": "note", "site_id": scene.world.hubs["A"].id},
         headers=operator.headers,
     )
     assert unseen.status_code == 422

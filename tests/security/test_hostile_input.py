@@ -154,7 +154,7 @@ def _base_tracking_event(session: Session) -> Payload:
     )
     session.add(consignment)
     session.flush()
-    return {"consignment_id": consignment.id, "kind": "departed"}
+    return {"consignment_id": consignment.id, "kind": "note"}
 
 
 def _base_course(session: Session) -> Payload:

@@ -244,7 +244,9 @@ def store(
             session.flush()
             donors.add(offer.donor_nation_id)
             pop.followers[(ConsignmentLine, row.id)] = consignment.id
-        event = TrackingEvent(consignment_id=consignment.id, kind=TrackingEventKind.NOTE)
+        event = TrackingEvent(
+            consignment_id=consignment.id, kind=TrackingEventKind.NOTE, event_id="note-1"
+        )
         session.add(event)
         session.flush()
         pop.followers[(TrackingEvent, event.id)] = consignment.id

@@ -302,6 +302,7 @@ def _consignments(session: Session, w: World, n: int) -> None:
                 session,
                 TrackingEvent(
                     consignment_id=consignment.id,
+                    event_id=f"SEC-E{n}-{owner}-{level}",
                     site_id=hub.id,
                     kind=TrackingEventKind.NOTE,
                     note=f"SEC-T{n}-{owner}-{level}",

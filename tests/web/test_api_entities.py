@@ -21,8 +21,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.enums import OfferKind, SiteKind
-from nsatu.core.lifecycles import OfferStage, RequirementStatus, TrainingEventStatus
-from nsatu.db.models import Consignment, Course, OfferLine, Site, TrainingEvent
+from nsatu.core.lifecycles import (
+    ConsignmentStatus,
+    OfferStage,
+    RequirementStatus,
+    TrainingEventStatus,
+)
+from nsatu.db.models import Consignment, ConsignmentLine, Course, OfferLine, Site, TrainingEvent
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
 from tests.conftest import as_coordinator
@@ -210,13 +215,30 @@ def build_consignment_leg(session: Session, n: int) -> Payload:
     }
 
 
+def make_ready_consignment(session: Session, quantity: int = 10, **kw: Any) -> Consignment:
+    """A consignment carrying ``quantity`` units of one committed offer, ready to depart."""
+    consignment = make_consignment(session, **kw)
+    offer = make_shippable_offer(session, quantity=quantity)
+    session.add(
+        ConsignmentLine(
+            consignment_id=consignment.id, offer_line_id=offer.id, quantity=Decimal(quantity)
+        )
+    )
+    consignment.status = ConsignmentStatus.READY
+    session.flush()
+    return consignment
+
+
 def build_tracking_event(session: Session, n: int) -> Payload:
     at = dt.datetime(2025, 1, 1, 8, tzinfo=dt.UTC) + dt.timedelta(hours=n)
+    consignment = make_ready_consignment(session)
     return {
-        "consignment_id": make_consignment(session).id,
-        "site_id": make_site(session).id,
+        "consignment_id": consignment.id,
+        "event_id": f"scan-{n}",
+        "site_id": consignment.origin_site_id,
         "kind": "departed",
         "occurred_at": at.isoformat(),
+        "quantity": "10",
         "note": "left the depot",
     }
 
@@ -335,12 +357,12 @@ SPECS = [
         ("origin_site_id", "origin_site_id"),
         "planned_departure_on",
         ({"planned_departure_on": "2025-02-30"}, "planned_departure_on"),
-        initial="planned",
-        initial_actions=["dispatch", "cancel"],
+        initial="created",
+        initial_actions=["ready", "cancel"],
         script=[
-            Step("receive", allowed=["dispatched", "cancelled"]),
+            Step("close", allowed=["ready", "cancelled"]),
             Step("cancel", to="cancelled"),
-            Step("dispatch", allowed=[]),
+            Step("ready", allowed=[]),
         ],
     ),
     Spec(
@@ -745,21 +767,21 @@ def test_required_fields_cannot_be_nulled(client: TestClient, session: Session) 
     assert r.status_code == 200 and r.json()["notes"] is None
 
 
-def test_dispatch_needs_a_line_and_freezes_lines_and_route(
+def test_ready_needs_a_line_and_freezes_lines_and_route(
     client: TestClient, session: Session
 ) -> None:
     consignment = make_consignment(session)
     offer = make_shippable_offer(session, quantity=10)
     session.commit()
     url = f"/api/consignments/{consignment.id}"
-    r = client.post(f"{url}/dispatch")
+    r = client.post(f"{url}/ready")
     assert r.status_code == 409 and r.json()["error"] == "consignment_empty"
     line = client.post(
         "/api/consignment-lines",
         json={"consignment_id": consignment.id, "offer_line_id": offer.id, "quantity": "4"},
     ).json()
-    r = client.post(f"{url}/dispatch")
-    assert r.status_code == 200 and r.json()["status"] == "dispatched"
+    r = client.post(f"{url}/ready")
+    assert r.status_code == 200 and r.json()["status"] == "ready"
 
     more = client.post(
         "/api/consignment-lines",
@@ -774,6 +796,19 @@ def test_dispatch_needs_a_line_and_freezes_lines_and_route(
     assert r.status_code == 409 and r.json()["field"] == "destination_site_id"
     r = client.patch(url, json={"version": 2, "notes": "late"})
     assert r.status_code == 200
+
+
+def test_moves_made_by_events_have_no_route(client: TestClient, session: Session) -> None:
+    """Departing, arriving, handing over, receiving and losing are recorded as tracking events;
+    no action route sets them by hand."""
+    consignment = make_ready_consignment(session)
+    session.commit()
+    for action in ("depart", "arrive_hub", "depart_hub", "hand_over", "receive", "lose"):
+        r = client.post(f"/api/consignments/{consignment.id}/{action}")
+        assert r.status_code in (404, 405), action
+    transitions = client.get(f"/api/consignments/{consignment.id}/transitions").json()
+    assert [t["action"] for t in transitions] == ["cancel"]
+    assert client.get(f"/api/consignments/{consignment.id}").json()["status"] == "ready"
 
 
 def test_lines_never_carry_more_than_the_offer(client: TestClient, session: Session) -> None:
@@ -864,11 +899,15 @@ def test_no_legs_change_once_a_consignment_is_closed(client: TestClient, session
 
 
 def test_tracking_event_rules(client: TestClient, session: Session) -> None:
-    consignment = make_consignment(session)
+    consignment = make_ready_consignment(session)
     leg_payload = build_consignment_leg(session, next(_seq))  # a leg of another consignment
     session.commit()
     foreign_leg = client.post("/api/consignment-legs", json=leg_payload).json()
-    base = {"consignment_id": consignment.id, "kind": "arrived"}
+    base = {
+        "consignment_id": consignment.id,
+        "kind": "departed",
+        "site_id": consignment.origin_site_id,
+    }
     r = client.post("/api/tracking-events", json=base | {"leg_id": foreign_leg["id"]})
     assert r.status_code == 422 and r.json()["field"] == "leg_id"
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
@@ -876,20 +915,37 @@ def test_tracking_event_rules(client: TestClient, session: Session) -> None:
     assert r.status_code == 422 and r.json()["field"] == "occurred_at"
     r = client.post("/api/tracking-events", json=base | {"occurred_at": "1999-12-31T23:00:00Z"})
     assert r.status_code == 422 and r.json()["field"] == "occurred_at"
+    # An impossible event is a 409 with the reason, and stores nothing.
+    r = client.post(
+        "/api/tracking-events",
+        json=base | {"kind": "handed_over", "site_id": consignment.destination_site_id},
+    )
+    assert r.status_code == 409 and r.json()["error"] == "tracking_event_impossible"
+    assert f"consignment {consignment.reference}" in r.json()["detail"]
+    assert "has not departed" in r.json()["detail"]
+    # An offset time is stored as the same instant in UTC; the event moves the consignment.
+    r = client.post(
+        "/api/tracking-events",
+        json=base | {"occurred_at": "2025-03-01T12:00:00+02:00", "event_id": "dep-1"},
+    )
+    assert r.status_code == 201
+    assert r.json()["occurred_at"] == "2025-03-01T10:00:00Z"
+    assert r.json()["event_id"] == "dep-1" and r.json()["quantity"] is None  # all on board
+    assert client.get(f"/api/consignments/{consignment.id}").json()["status"] == "in_transit"
     before = dt.datetime.now(dt.UTC)
-    r = client.post("/api/tracking-events", json=base)
+    r = client.post("/api/tracking-events", json={"consignment_id": consignment.id, "kind": "note"})
     assert r.status_code == 201
     stamped = dt.datetime.fromisoformat(r.json()["occurred_at"])
     assert before - dt.timedelta(seconds=1) <= stamped <= dt.datetime.now(dt.UTC)
-    # An offset time is stored as the same instant in UTC.
-    r = client.post(
-        "/api/tracking-events", json=base | {"occurred_at": "2025-03-01T12:00:00+02:00"}
-    )
-    assert r.json()["occurred_at"] == "2025-03-01T10:00:00Z"
-    assert client.post(f"/api/consignments/{consignment.id}/cancel").status_code == 200
-    r = client.post("/api/tracking-events", json=base)
+    # A cancelled consignment takes notes only.
+    other = make_ready_consignment(session)
+    session.commit()
+    assert client.post(f"/api/consignments/{other.id}/cancel").status_code == 200
+    body = {"consignment_id": other.id, "kind": "departed", "site_id": other.origin_site_id}
+    r = client.post("/api/tracking-events", json=body)
     assert r.status_code == 409 and r.json()["field"] == "kind"
-    r = client.post("/api/tracking-events", json=base | {"kind": "note", "note": "called off"})
+    assert "takes only notes" in r.json()["detail"]
+    r = client.post("/api/tracking-events", json=body | {"kind": "note", "note": "called off"})
     assert r.status_code == 201
 
 
@@ -926,7 +982,7 @@ def test_consignment_filters_by_site_and_status(client: TestClient, session: Ses
     )
     client.post(f"/api/consignments/{b.id}/cancel")
     assert all_ids(client, spec_named("consignments"), site_id=hub.id, status="cancelled") == [b.id]
-    assert c.id in all_ids(client, spec_named("consignments"), status="planned")
+    assert c.id in all_ids(client, spec_named("consignments"), status="created")
 
 
 # --- Training rules ----------------------------------------------------------------------------

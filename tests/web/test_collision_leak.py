@@ -35,6 +35,10 @@ REVIEWED_KEYS: dict[tuple[str, tuple[str, ...]], str] = {
     "see every need",
     ("consignment", ("reference",)): "only coordinators create consignments; they see all",
     ("consignment_leg", ("consignment_id", "seq")): "only coordinators write legs",
+    ("tracking_event", ("consignment_id", "event_id")): "an event id is unique per consignment, "
+    "and whoever records an event sees the consignment and so every event of it",
+    ("tracking_rejection", ("submitted_by", "event_id")): "unique per sender, and a sender sees "
+    "every refusal it sent",
 }
 
 

@@ -7,9 +7,11 @@ import typer
 
 from nsatu.cli import (
     audit_cmds,
+    consignment_cmds,
     data_cmds,
     db_cmds,
     demo_cmds,
+    events_cmds,
     plan_cmds,
     plan_db_cmds,
     plan_scenario_cmds,
@@ -44,6 +46,8 @@ def main_callback(
 app.add_typer(db_cmds.app, name="db")
 app.add_typer(demo_cmds.app, name="demo")
 app.add_typer(audit_cmds.app, name="audit")
+app.add_typer(events_cmds.app, name="events")
+app.add_typer(consignment_cmds.app, name="consignments")
 plan_db_cmds.register(plan_cmds.app)
 plan_scenario_cmds.register(plan_cmds.app)
 app.add_typer(plan_cmds.app, name="plan")

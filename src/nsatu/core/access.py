@@ -194,6 +194,12 @@ def consignment_visible(
     return not actor.is_public and releasability is Releasability.COALITION
 
 
+def rejection_visible(actor: Actor, *, submitted_by: str) -> bool:
+    """May ``actor`` see a tracking event refused on ingest? Its sender may (to correct and replay
+    it), and the roles that see everything; its payload may name a consignment nobody else sees."""
+    return actor.sees_all or (not actor.is_public and submitted_by == actor.username)
+
+
 def seat_request_visible(actor: Actor, *, host_nation_id: int) -> bool:
     """May ``actor`` see a request for seats on a course hosted by ``host_nation_id``?"""
     if actor.sees_all or actor.role is Role.RECIPIENT_PLANNER:
@@ -224,7 +230,7 @@ def donor_disclosed(actor: Actor, *, anonymise_donor: bool) -> bool:
 # --- Writes ----------------------------------------------------------------------------------
 
 #: What a recipient planner records as proof of delivery.
-PROOF_OF_DELIVERY = frozenset({TrackingEventKind.RECEIVED, TrackingEventKind.DISCREPANCY})
+PROOF_OF_DELIVERY = frozenset({TrackingEventKind.RECEIVED, TrackingEventKind.DAMAGED})
 #: The consignment action that confirms a delivery.
 RECEIVE_ACTION = "receive"
 
@@ -261,6 +267,11 @@ def may_record_tracking_event(
     if actor.role is Role.HUB_OPERATOR:
         return site_id is not None and site_id == actor.site_id
     return actor.role is Role.RECIPIENT_PLANNER and kind in PROOF_OF_DELIVERY
+
+
+def records_tracking_events(actor: Actor) -> bool:
+    """Roles that may record some tracking event (which ones: :func:`may_record_tracking_event`)."""
+    return actor.role in (Role.COORDINATOR, Role.HUB_OPERATOR, Role.RECIPIENT_PLANNER)
 
 
 def may_act_on_consignment(actor: Actor, action: str) -> bool:

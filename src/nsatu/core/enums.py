@@ -65,10 +65,23 @@ class AllocationSource(StrEnum):
     MANUAL = "manual"
 
 
+class ConsignmentKind(StrEnum):
+    DELIVERY = "delivery"  # donor depot → hub → handover point
+    REPAIR = "repair"  # equipment going to (or back from) a repair facility
+
+
 class TrackingEventKind(StrEnum):
-    DEPARTED = "departed"
-    ARRIVED = "arrived"
+    """What a scan or a report says happened to a consignment (see :mod:`nsatu.core.custody`)."""
+
+    DEPARTED = "departed"  # left its origin
+    ARRIVED_HUB = "arrived_hub"
+    HANDLED = "handled"  # handled at the hub it is at (unloaded, stored, reloaded)
+    DEPARTED_HUB = "departed_hub"
+    HOLD = "hold"  # held at customs or a border
+    RELEASE = "release"
+    DELAYED = "delayed"  # with a new ETA
     HANDED_OVER = "handed_over"
     RECEIVED = "received"
-    DISCREPANCY = "discrepancy"
-    NOTE = "note"
+    LOST = "lost"
+    DAMAGED = "damaged"
+    NOTE = "note"  # free text, no effect on custody

@@ -27,6 +27,10 @@ class Action(Generic[S]):
     sources: frozenset[S]
     target: S
     label: str = ""
+    #: ``False`` for a move that only a recorded fact makes (a consignment departs when a tracking
+    #: event says so): no route, button or command offers it, and :meth:`Lifecycle.apply` refuses
+    #: it unless the caller says it replays such facts.
+    manual: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ class Lifecycle(Generic[S]):
         """Names of the actions that may be taken from ``state``, in table order."""
         return tuple(a.name for a in self.actions if state in a.sources)
 
+    @property
+    def manual_actions(self) -> tuple[Action[S], ...]:
+        """The actions a user may take by hand (the others follow recorded events)."""
+        return tuple(a for a in self.actions if a.manual)
+
     def next_states(self, state: S) -> tuple[S, ...]:
         """The states reachable in one step from ``state``, in table order, without repeats."""
         seen: dict[S, None] = {}
@@ -83,18 +92,27 @@ class Lifecycle(Generic[S]):
     def is_terminal(self, state: S) -> bool:
         return not self.allowed_actions(state)
 
-    def apply(self, state: S, action: str) -> S:
+    def apply(self, state: S, action: str, *, by_event: bool = False) -> S:
         """Return the state that ``action`` leads to from ``state``.
 
+        ``by_event`` is set by code replaying recorded events; without it an action that only an
+        event makes (``manual=False``) is refused like an unknown one.
+
         Raises:
-            IllegalTransitionError: the action is unknown, or not allowed from ``state``. The error
-                lists the actions and next states that *are* allowed, so the caller can show them.
+            IllegalTransitionError: the action is unknown, not allowed from ``state``, or made only
+                by events. The error lists the actions and next states that *are* allowed, so the
+                caller can show them.
         """
         allowed = self.allowed_actions(state)
         act = self._by_name.get(action)
-        if act is None or state not in act.sources:
+        if act is None or state not in act.sources or not (act.manual or by_event):
             nexts = ", ".join(f"{a} → {self._by_name[a].target}" for a in allowed) or "none"
-            reason = "is not an action" if act is None else f"is not allowed from {state}"
+            if act is None:
+                reason = "is not an action"
+            elif not (act.manual or by_event):
+                reason = "is recorded by events only"
+            else:
+                reason = f"is not allowed from {state}"
             raise IllegalTransitionError(
                 f"{self.name}: {action!r} {reason}. Allowed from {state}: {nexts}.",
                 state=str(state),
@@ -104,8 +122,16 @@ class Lifecycle(Generic[S]):
         return act.target
 
 
-def _a(name: str, sources: set[S], target: S, label: str = "") -> Action[S]:
-    return Action(name=name, sources=frozenset(sources), target=target, label=label or name.title())
+def _a(
+    name: str, sources: set[S], target: S, label: str = "", *, manual: bool = True
+) -> Action[S]:
+    return Action(
+        name=name,
+        sources=frozenset(sources),
+        target=target,
+        label=label or name.title(),
+        manual=manual,
+    )
 
 
 # --- Requirement (need) ------------------------------------------------------------------------
@@ -230,29 +256,40 @@ PLAN_RUN = Lifecycle(
 )
 
 
-# --- Consignment (behaviour comes with execution) ------------------------------------------------
+# --- Consignment -----------------------------------------------------------------------------------
 
 
 class ConsignmentStatus(StrEnum):
-    PLANNED = "planned"
-    DISPATCHED = "dispatched"
+    CREATED = "created"
+    READY = "ready"
+    IN_TRANSIT = "in_transit"
     AT_HUB = "at_hub"
     HANDED_OVER = "handed_over"
     RECEIVED = "received"
+    CLOSED = "closed"
     CANCELLED = "cancelled"
+    RETURNING = "returning"
+    LOST = "lost"
 
 
 _C = ConsignmentStatus
+#: A consignment is prepared and closed by hand; in between it moves only by tracking events
+#: (``manual=False``), replayed in time order by :mod:`nsatu.core.custody`.
 CONSIGNMENT = Lifecycle(
     name="consignment",
     states=ConsignmentStatus,
-    initial=_C.PLANNED,
+    initial=_C.CREATED,
     actions=(
-        _a("dispatch", {_C.PLANNED}, _C.DISPATCHED),
-        _a("arrive_hub", {_C.DISPATCHED}, _C.AT_HUB, "Arrived at hub"),
-        _a("hand_over", {_C.AT_HUB, _C.DISPATCHED}, _C.HANDED_OVER, "Hand over"),
-        _a("receive", {_C.HANDED_OVER}, _C.RECEIVED),
-        _a("cancel", {_C.PLANNED, _C.DISPATCHED, _C.AT_HUB}, _C.CANCELLED),
+        _a("ready", {_C.CREATED}, _C.READY, "Ready to load"),
+        _a("depart", {_C.READY}, _C.IN_TRANSIT, "Departed", manual=False),
+        _a("arrive_hub", {_C.IN_TRANSIT}, _C.AT_HUB, "Arrived at hub", manual=False),
+        _a("depart_hub", {_C.AT_HUB}, _C.IN_TRANSIT, "Departed hub", manual=False),
+        _a("hand_over", {_C.IN_TRANSIT, _C.AT_HUB}, _C.HANDED_OVER, "Handed over", manual=False),
+        _a("receive", {_C.HANDED_OVER}, _C.RECEIVED, "Received", manual=False),
+        _a("lose", {_C.IN_TRANSIT, _C.AT_HUB, _C.RETURNING}, _C.LOST, "Lost", manual=False),
+        _a("return", {_C.IN_TRANSIT, _C.AT_HUB}, _C.RETURNING, "Turn back"),
+        _a("close", {_C.RECEIVED, _C.RETURNING, _C.LOST}, _C.CLOSED),
+        _a("cancel", {_C.CREATED, _C.READY}, _C.CANCELLED),
     ),
 )
 

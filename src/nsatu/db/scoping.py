@@ -55,6 +55,7 @@ from nsatu.db.models import (
     SeatRequest,
     Site,
     TrackingEvent,
+    TrackingRejection,
     TrainingEvent,
     TransportLink,
 )
@@ -206,6 +207,17 @@ def plan_run_criteria(actor: Actor) -> Criteria | None:
     return lambda cls: nothing()
 
 
+def rejection_criteria(actor: Actor) -> Criteria | None:
+    """Criteria on ``TrackingRejection`` (:func:`~nsatu.core.access.rejection_visible`): a refused
+    event is seen by whoever sent it, and by the roles that see everything."""
+    if actor.sees_all:
+        return None
+    if actor.is_public:
+        return lambda cls: nothing()
+    username = actor.username
+    return lambda cls: cls.submitted_by == username
+
+
 #: Entity → how to scope it. Other domains register theirs with :func:`register`.
 SCOPED: dict[type[Any], Rule] = {
     OfferLine: offer_criteria,
@@ -215,6 +227,7 @@ SCOPED: dict[type[Any], Rule] = {
     ConsignmentLine: follows_consignment,
     ConsignmentLeg: follows_consignment,
     TrackingEvent: follows_consignment,
+    TrackingRejection: rejection_criteria,
     SeatRequest: seat_request_criteria,
     PlanRun: plan_run_criteria,
 }

@@ -31,3 +31,9 @@ class OfferOverConsigned(Conflict):
 
 class ConsignmentEmpty(Conflict):
     code = "consignment_empty"
+
+
+class EventImpossible(Conflict):
+    """A tracking event that cannot happen given the consignment's recorded events."""
+
+    code = "tracking_event_impossible"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from nsatu.core.enums import Releasability, TrackingEventKind, TransportMode
+from nsatu.core.enums import ConsignmentKind, Releasability, TrackingEventKind, TransportMode
 from nsatu.core.lifecycles import ConsignmentStatus
 from nsatu.shared.schemas import Id, PageParams, ReadSchema, Schema, UpdateSchema
 
@@ -19,6 +19,21 @@ Reference = Annotated[
 ]
 Qty = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=3)]
 Seq = Annotated[int, Field(ge=1, le=1000, description="position of the leg in the route")]
+EventId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$",
+        description="the sender's own id of the event; a retry with the same id is ignored",
+    ),
+]
+SiteCode = Annotated[str, Field(min_length=1, max_length=32, description="site code or UN/LOCODE")]
+Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^;\s]+$")]
+Count = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=3)]
+Tonnes = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=3)]
+Carrier = Annotated[str, Field(min_length=1, max_length=120)]
+CarrierRef = Annotated[str, Field(min_length=1, max_length=60)]
 
 _EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -47,6 +62,7 @@ EventTime = Annotated[AwareDatetime, AfterValidator(_utc), AfterValidator(_not_a
 
 class ConsignmentCreate(Schema):
     reference: Reference | None = Field(default=None, description="generated when omitted")
+    kind: ConsignmentKind = ConsignmentKind.DELIVERY
     origin_site_id: Id
     destination_site_id: Id
     planned_departure_on: dt.date | None = None
@@ -65,10 +81,12 @@ class ConsignmentUpdate(UpdateSchema):
 
 class ConsignmentRead(ReadSchema):
     reference: str
+    kind: ConsignmentKind
     origin_site_id: int
     destination_site_id: int
     planned_departure_on: dt.date | None
     status: ConsignmentStatus
+    returned_at: dt.datetime | None
     notes: str | None
     releasability: Releasability
 
@@ -76,6 +94,7 @@ class ConsignmentRead(ReadSchema):
 class ConsignmentFilter(PageParams):
     q: Search | None = Field(default=None, description="reference contains")
     status: ConsignmentStatus | None = None
+    kind: ConsignmentKind | None = None
     site_id: Id | None = Field(default=None, description="origin or destination")
     origin_site_id: Id | None = None
     destination_site_id: Id | None = None
@@ -116,8 +135,14 @@ class ConsignmentLegCreate(Schema):
     from_site_id: Id
     to_site_id: Id
     mode: TransportMode
+    carrier: Carrier | None = None
+    carrier_reference: CarrierRef | None = None
     planned_departure_on: dt.date | None = None
     planned_arrival_on: dt.date | None = None
+    weight_t: Tonnes | None = Field(default=None, description="tonnes carried on the leg")
+    lift_units: Tonnes | None = Field(default=None, description="lift units carried on the leg")
+    dangerous_goods: bool = False
+    oversize: bool = False
 
 
 class ConsignmentLegUpdate(UpdateSchema):
@@ -125,8 +150,14 @@ class ConsignmentLegUpdate(UpdateSchema):
     from_site_id: Id | None = None
     to_site_id: Id | None = None
     mode: TransportMode | None = None
+    carrier: Carrier | None = None
+    carrier_reference: CarrierRef | None = None
     planned_departure_on: dt.date | None = None
     planned_arrival_on: dt.date | None = None
+    weight_t: Tonnes | None = None
+    lift_units: Tonnes | None = None
+    dangerous_goods: bool | None = None
+    oversize: bool | None = None
 
 
 class ConsignmentLegRead(ReadSchema):
@@ -135,8 +166,14 @@ class ConsignmentLegRead(ReadSchema):
     from_site_id: int
     to_site_id: int
     mode: TransportMode
+    carrier: str | None
+    carrier_reference: str | None
     planned_departure_on: dt.date | None
     planned_arrival_on: dt.date | None
+    weight_t: Decimal | None
+    lift_units: Decimal | None
+    dangerous_goods: bool
+    oversize: bool
 
 
 class ConsignmentLegFilter(PageParams):
@@ -150,10 +187,14 @@ class ConsignmentLegFilter(PageParams):
 
 class TrackingEventCreate(Schema):
     consignment_id: Id
+    event_id: EventId | None = Field(default=None, description="generated when omitted")
     leg_id: Id | None = None
     site_id: Id | None = None
     kind: TrackingEventKind
     occurred_at: EventTime | None = Field(default=None, description="now when omitted")
+    quantity: Count | None = Field(default=None, description="all that is on board when omitted")
+    serials: list[Serial] = Field(default_factory=list, max_length=10_000)
+    new_eta: EventTime | None = Field(default=None, description="for a delay: the new ETA")
     note: Note | None = None
 
 
@@ -164,11 +205,17 @@ class TrackingEventRead(BaseModel):
 
     id: int
     consignment_id: int
+    event_id: str
     leg_id: int | None
     site_id: int | None
     kind: TrackingEventKind
     occurred_at: dt.datetime
+    quantity: Decimal | None
+    serials: str | None = Field(description="';'-separated")
+    new_eta: dt.datetime | None
     note: str | None
+    reported_by: str
+    recorded_at: dt.datetime
 
 
 class TrackingEventFilter(PageParams):
@@ -178,3 +225,67 @@ class TrackingEventFilter(PageParams):
     kind: TrackingEventKind | None = None
     occurred_from: UtcTime | None = None
     occurred_to: UtcTime | None = None
+
+
+# --- Tracking-event ingest (batch) -------------------------------------------------------------
+
+
+class TrackingEventIn(Schema):
+    """One event of a batch, naming its consignment by reference and its site by code."""
+
+    event_id: EventId
+    consignment: Reference = Field(description="the consignment's reference")
+    kind: TrackingEventKind
+    site: SiteCode | None = None
+    occurred_at: EventTime = Field(description="ISO 8601 with an offset")
+    quantity: Count | None = None
+    serials: list[Serial] = Field(default_factory=list, max_length=10_000)
+    new_eta: EventTime | None = None
+    note: Note | None = None
+
+
+class TrackingEventBatch(Schema):
+    events: list[TrackingEventIn] = Field(min_length=1, max_length=50_000)
+
+
+class Refusal(BaseModel):
+    row: int = Field(description="1-based position in the batch or file")
+    event_id: str
+    consignment: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    applied: int
+    duplicates: int
+    rejected: int
+    refusals: list[Refusal]
+    batch: str | None = Field(description="id of the batch in the audit trail; null: no change")
+
+
+class RejectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    version: int
+    event_id: str
+    submitted_by: str
+    consignment_reference: str | None
+    consignment_id: int | None
+    reason: str
+    payload: dict[str, Any]
+    received_at: dt.datetime
+    attempts: int
+    resolved_at: dt.datetime | None
+    tracking_event_id: int | None
+
+
+class RejectionFilter(PageParams):
+    consignment_reference: Reference | None = None
+    resolved: bool | None = Field(default=False, description="false: still open (default)")
+
+
+class ReplayRequest(Schema):
+    """Replay stored refusals: the given ids, or every open one the caller sees."""
+
+    ids: list[Id] | None = Field(default=None, max_length=10_000)

@@ -3,7 +3,6 @@ behaviour plus the rules of moving goods."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -18,10 +17,9 @@ from nsatu.core.access import (
     may_act_on_consignment,
     may_record_tracking_event,
 )
-from nsatu.core.enums import TrackingEventKind
 from nsatu.core.lifecycles import CONSIGNMENT, ConsignmentStatus, OfferStage
 from nsatu.db.base import utcnow
-from nsatu.db.crud import Resource, Write, check_foreign_keys
+from nsatu.db.crud import Resource, Write, authorize, check_foreign_keys
 from nsatu.db.models import (
     Consignment,
     ConsignmentLeg,
@@ -31,7 +29,7 @@ from nsatu.db.models import (
     TrackingEvent,
 )
 from nsatu.errors import Conflict, InvalidInput, PermissionDenied
-from nsatu.logistics import errors
+from nsatu.logistics import errors, ingest
 from nsatu.logistics import schemas as s
 from nsatu.shared.entity import Entity, contains, eq
 
@@ -41,10 +39,17 @@ SHIPPABLE_OFFER = frozenset(
 )
 # A cancelled consignment carries nothing, so its lines no longer hold any of the offer.
 LIVE_CONSIGNMENT = frozenset(set(ConsignmentStatus) - {ConsignmentStatus.CANCELLED})
-# Once goods are received, or the consignment is cancelled, its route is history.
-CLOSED_CONSIGNMENT = frozenset({ConsignmentStatus.RECEIVED, ConsignmentStatus.CANCELLED})
-# Clocks of the people reporting events differ a little; beyond that a future event is a typo.
-CLOCK_SKEW = dt.timedelta(minutes=5)
+# Once goods are received or lost, or the consignment is closed or cancelled, its route is history.
+CLOSED_CONSIGNMENT = frozenset(
+    {
+        ConsignmentStatus.RECEIVED,
+        ConsignmentStatus.CLOSED,
+        ConsignmentStatus.CANCELLED,
+        ConsignmentStatus.LOST,
+    }
+)
+# What it carries and where it goes are settled while it is being put together.
+EDITABLE = ConsignmentStatus.CREATED
 
 
 def _consignment(session: Session, consignment_id: int) -> Consignment:
@@ -111,14 +116,10 @@ def _consignment_before_create(session: Session, v: dict[str, Any]) -> None:
 
 def _consignment_before_update(session: Session, obj: Consignment, ch: dict[str, Any]) -> None:
     for name in ("origin_site_id", "destination_site_id"):
-        if (
-            name in ch
-            and ch[name] != getattr(obj, name)
-            and obj.status != ConsignmentStatus.PLANNED
-        ):
+        if name in ch and ch[name] != getattr(obj, name) and obj.status != EDITABLE:
             raise errors.ConsignmentNotEditable(
                 f"{name}: consignment {obj.reference} is {obj.status}; "
-                "its route changes only while it is planned",
+                f"its route changes only while it is {EDITABLE}",
                 field=name,
             )
     if "reference" in ch:
@@ -151,11 +152,14 @@ def _consignment_where(f: s.ConsignmentFilter) -> list[ColumnElement[bool]]:
 
 
 def _on_consignment_act(session: Session, obj: Consignment, action: str) -> None:
-    """A consignment is dispatched only with something on it."""
-    if action == "dispatch" and not _has_lines(session, obj.id):
+    """A consignment is ready only with something on it; turning it back is a moment in its
+    history, which the replay of its events places in time (``returned_at``)."""
+    if action == "ready" and not _has_lines(session, obj.id):
         raise errors.ConsignmentEmpty(
-            f"consignment {obj.reference} has no lines; add what it carries before dispatch"
+            f"consignment {obj.reference} has no lines; add what it carries before it is ready"
         )
+    if action == "return":
+        obj.returned_at = utcnow()
 
 
 def _has_lines(session: Session, consignment_id: int) -> bool:
@@ -209,10 +213,10 @@ def consigned_quantity(
 
 def _check_planned(session: Session, consignment_id: int) -> None:
     consignment = _consignment(session, consignment_id)
-    if consignment.status != ConsignmentStatus.PLANNED:
+    if consignment.status != EDITABLE:
         raise errors.ConsignmentNotEditable(
             f"consignment_id: consignment {consignment.reference} is {consignment.status}; "
-            "its lines change only while it is planned",
+            f"its lines change only while it is {EDITABLE}",
             field="consignment_id",
         )
 
@@ -400,25 +404,44 @@ EVENT_RESOURCE = Resource(
 )
 
 
-def _event_before_create(session: Session, v: dict[str, Any]) -> None:
-    check_foreign_keys(session, EVENT_RESOURCE, v)
-    consignment = _consignment(session, v["consignment_id"])
-    if v["leg_id"] is not None:
-        leg = session.get(ConsignmentLeg, v["leg_id"])
+def _create_event(session: Session, data: s.TrackingEventCreate) -> TrackingEvent:
+    """The single-event path (API form): the same ingest as a batch, but a refused event is a
+    409 with its reason rather than a stored refusal."""
+    values = data.model_dump()
+    authorize(session, EVENT_RESOURCE, Write("create", None, values))
+    check_foreign_keys(session, EVENT_RESOURCE, values)
+    consignment = _consignment(session, data.consignment_id)
+    if data.leg_id is not None:
+        leg = session.get(ConsignmentLeg, data.leg_id)
         if leg is not None and leg.consignment_id != consignment.id:
             raise InvalidInput(
                 f"leg_id: leg {leg.id} belongs to another consignment", field="leg_id"
             )
-    if consignment.status == ConsignmentStatus.CANCELLED and v["kind"] != TrackingEventKind.NOTE:
-        raise errors.ConsignmentNotEditable(
-            f"kind: consignment {consignment.reference} is cancelled; only notes may be added",
-            field="kind",
-        )
     now = utcnow()
-    if v["occurred_at"] is None:
-        v["occurred_at"] = now
-    elif v["occurred_at"] > now + CLOCK_SKEW:
+    if data.occurred_at is not None and data.occurred_at > now + ingest.CLOCK_SKEW:
         raise InvalidInput("occurred_at: an event cannot be in the future", field="occurred_at")
+    event = ingest.EventIn(
+        event_id=data.event_id or f"form-{secrets.token_hex(8)}",
+        consignment=consignment.reference,
+        kind=data.kind,
+        occurred_at=data.occurred_at or now,
+        site_id=data.site_id,
+        quantity=data.quantity,
+        serials=tuple(data.serials),
+        new_eta=data.new_eta,
+        note=data.note,
+        row=1,
+        leg_id=data.leg_id,
+    )
+    result = ingest.ingest(session, [event], keep_refusals=False)
+    if result.refusals:
+        reason = result.refusals[0].reason
+        field = "occurred_at" if "occurred_at" in reason else "kind"
+        raise errors.EventImpossible(reason, field=field)
+    stmt = select(TrackingEvent).where(
+        TrackingEvent.consignment_id == consignment.id, TrackingEvent.event_id == event.event_id
+    )
+    return session.scalars(stmt).one()
 
 
 def _event_where(f: s.TrackingEventFilter) -> list[ColumnElement[bool]]:
@@ -444,7 +467,7 @@ TRACKING_EVENTS = Entity(
     read_schema=s.TrackingEventRead,
     filter_schema=s.TrackingEventFilter,
     where=_event_where,
-    before_create=_event_before_create,
+    creator=_create_event,
 )
 
 ENTITIES = (CONSIGNMENTS, CONSIGNMENT_LINES, CONSIGNMENT_LEGS, TRACKING_EVENTS)

@@ -23,6 +23,8 @@ F = TypeVar("F", bound=PageParams)
 Where = Callable[[Any], Sequence[ColumnElement[bool]]]
 CreateHook = Callable[[Session, dict[str, Any]], None]
 UpdateHook = Callable[[Session, Any, dict[str, Any]], None]
+#: Replaces the generic create (an entity whose rows are written by a domain service).
+Creator = Callable[[Session, Any], Any]
 #: Runs after a lifecycle move was found legal (and the version current), before it is written.
 ActHook = Callable[[Session, Any, str], None]
 
@@ -40,8 +42,12 @@ class Entity(Generic[M]):
     before_update: UpdateHook | None = None
     on_act: ActHook | None = None
     deletable: bool = False
+    creator: Creator | None = None
 
     def create(self, session: Session, data: Schema) -> M:
+        if self.creator is not None:
+            created: M = self.creator(session, data)
+            return created
         hook = self.before_create
 
         def prepare(values: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ def page_of(read: type[Any], page: Any) -> dict[str, Any]:
 
 def entity_router(entity: Entity[Any]) -> APIRouter:
     """Routes: ``GET /`` (filter, sort, page), ``POST /``, ``GET /{id}``, ``PATCH /{id}``, and
-    ``POST /{id}/{action}`` for every action of the entity's lifecycle."""
+    ``POST /{id}/{action}`` for every manual action of the entity's lifecycle."""
     router = APIRouter(prefix=f"/{entity.name}", tags=[entity.name])
     Read, Create, Filter = entity.read_schema, entity.create_schema, entity.filter_schema
     label = entity.resource.label
@@ -52,7 +52,8 @@ def entity_router(entity: Entity[Any]) -> APIRouter:
 
     lifecycle = entity.resource.lifecycle
     if lifecycle is not None:
-        for act in lifecycle.actions:
+        # Moves that only recorded events make (a consignment departing) get no route.
+        for act in lifecycle.manual_actions:
             _add_action(router, entity, act.name, act.label, Read)
 
         @router.get("/{id}/transitions", response_model=list[Transition])
@@ -66,6 +67,7 @@ def entity_router(entity: Entity[Any]) -> APIRouter:
                     "label": lifecycle.action(a).label,
                 }
                 for a in lifecycle.allowed_actions(state)
+                if lifecycle.action(a).manual
             ]
 
     return router

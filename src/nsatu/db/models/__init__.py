@@ -3,7 +3,13 @@
 from nsatu.db.models.allocation import Allocation
 from nsatu.db.models.audit import AuditEntry, AuditHead
 from nsatu.db.models.identity import ApiToken, User, WebSession
-from nsatu.db.models.logistics import Consignment, ConsignmentLeg, ConsignmentLine, TrackingEvent
+from nsatu.db.models.logistics import (
+    Consignment,
+    ConsignmentLeg,
+    ConsignmentLine,
+    TrackingEvent,
+    TrackingRejection,
+)
 from nsatu.db.models.offer import OfferLine
 from nsatu.db.models.plan_run import PlanRun
 from nsatu.db.models.reference import (
@@ -38,6 +44,7 @@ __all__ = [
     "SeatRequest",
     "Site",
     "TrackingEvent",
+    "TrackingRejection",
     "TrainingEvent",
     "TransportLink",
     "User",

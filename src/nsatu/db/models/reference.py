@@ -183,5 +183,7 @@ class ItemType(Versioned, Base):
     #: Item types sharing a family can meet the same need.
     substitution_family: Mapped[str] = mapped_column(String(64), index=True)
     nsn: Mapped[str | None] = mapped_column(String(13), unique=True)
+    #: Units are counted by serial number on every custody scan.
+    serial_tracked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     capability_area: Mapped[CapabilityArea] = relationship(lazy="raise")
