@@ -15,6 +15,7 @@ from nsatu.core.planner import sweep as sweep_module
 from nsatu.core.planner.generate import generate
 from nsatu.core.planner.plan import Plan
 from nsatu.core.planner.problem import Problem
+from nsatu.core.planner.resolve import Replanner
 from nsatu.core.planner.scenario import ScenarioError
 from nsatu.core.planner.solve import solve
 from nsatu.core.planner.sweep import SweepRow, donors_of, sweep_withdraw_each_donor
@@ -32,15 +33,20 @@ def _ranking(rows: list[SweepRow]) -> list[tuple[str, float, int, int]]:
 
 @pytest.fixture
 def count_solves(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every solve the sweep makes in this process (``workers=1``), by the donors withdrawn."""
+    """Every solve the sweep makes in this process (``workers=1``): baseline and re-plans."""
     calls: list[str] = []
-    real = sweep_module.solve
+    real_solve, real_replan = sweep_module.solve, Replanner.solve
 
     def counting(problem: Problem, *args: Any, **kwargs: Any) -> Plan:
         calls.append("solve")
-        return real(problem, *args, **kwargs)
+        return real_solve(problem, *args, **kwargs)
+
+    def counting_replans(self: Replanner, problem: Problem, *args: Any, **kwargs: Any) -> Plan:
+        calls.append("replan")
+        return real_replan(self, problem, *args, **kwargs)
 
     monkeypatch.setattr(sweep_module, "solve", counting)
+    monkeypatch.setattr(Replanner, "solve", counting_replans)
     return calls
 
 
@@ -112,7 +118,7 @@ def test_baseline_is_solved_when_not_given(
 ) -> None:
     problem, _ = instance
     rows = sweep_withdraw_each_donor(problem, workers=1, donors=donors_of(problem)[:1])
-    assert len(rows) == 1 and len(count_solves) == 2  # the baseline, then the scenario
+    assert len(rows) == 1 and count_solves == ["solve", "replan"]  # baseline, then scenario
 
 
 def test_unknown_donor_is_an_error(instance: tuple[Problem, Plan]) -> None:

@@ -259,8 +259,8 @@ def build_model(problem: Problem) -> Model:  # noqa: PLR0912, PLR0915 - one pass
             terms = [(stock, 1.0)] + [(j, 1.0) for j in by_day.get(t, ())]
             if previous is not None:
                 terms.append((previous, -1.0))
-            arriving = float(avail.get(t, 0))
-            b.row(("supply", depot, k, t), terms, arriving, arriving)
+            released = float(avail.get(t, 0))
+            b.row(("supply", depot, k, t), terms, released, released)
             previous = stock
     family("supply", start)
 

@@ -68,7 +68,7 @@ def _noop(_phase: str, _fraction: float) -> None:
     return None
 
 
-def _highs(options: SolveOptions, time_limit: float) -> Any:
+def configured_highs(options: SolveOptions, time_limit: float) -> Any:
     h = _new_highs()
     h.setOptionValue("random_seed", options.seed)
     threads = options.threads or min(2, os.cpu_count() or 1)
@@ -77,7 +77,7 @@ def _highs(options: SolveOptions, time_limit: float) -> Any:
     return h
 
 
-def _pass(h: Any, model: Model, lower: Float, upper: Float, *, integer: bool) -> None:
+def pass_model(h: Any, model: Model, lower: Float, upper: Float, *, integer: bool) -> None:
     lp = highspy.HighsLp()
     lp.num_col_ = model.num_col
     lp.num_row_ = model.num_row
@@ -116,11 +116,19 @@ def _mip(
     deadline: float,
     gap: float,
     start: Float | None = None,
+    lp_solver: str = "ipm",
+    target: float | None = None,
 ) -> _Solution | None:
-    h = _highs(options, deadline - time.perf_counter())
+    """Solve the MIP in the box ``[lower, upper]``; with ``target``, stop as soon as a plan is worth
+    that much (it is then within the gap of a bound proven elsewhere)."""
+    h = configured_highs(options, deadline - time.perf_counter())
     h.setOptionValue("mip_rel_gap", gap)
-    h.setOptionValue("mip_lp_solver", "ipm")
-    _pass(h, model, lower, upper, integer=True)
+    h.setOptionValue("mip_lp_solver", lp_solver)
+    if target is not None:
+        h.setOptionValue("objective_target", target)
+    if lp_solver == "simplex":  # a neighbourhood: HiGHS's own sub-MIPs find the plan, its
+        h.setOptionValue("mip_heuristic_effort", 0.0)  # other heuristics only cost time
+    pass_model(h, model, lower, upper, integer=True)
     found = _run_mip(h, model, start)
     if found is not None and start is not None and not _consistent(model, found):
         # HiGHS (1.16) can hand back column values that do not add up to the objective it
@@ -163,15 +171,24 @@ def _consistent(model: Model, found: _Solution) -> bool:
 
 
 def _lp(model: Model, options: SolveOptions, *, deadline: float) -> tuple[Float, float] | None:
-    h = _highs(options, deadline - time.perf_counter())
+    h = configured_highs(options, deadline - time.perf_counter())
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "on")
-    _pass(h, model, model.col_lower, model.col_upper, integer=False)
+    pass_model(h, model, model.col_lower, model.col_upper, integer=False)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     values = np.asarray(h.getSolution().col_value, dtype=np.float64)
     return values, float(h.getInfo().objective_function_value)
+
+
+@dataclass(frozen=True, slots=True)
+class Relaxation:
+    """The LP relaxation of a model, solved elsewhere (by a warm ``Replanner``)."""
+
+    values: Float
+    bound: float
+    seconds: float
 
 
 def solve(
@@ -180,11 +197,15 @@ def solve(
     *,
     progress: Progress | None = None,
     start: Plan | None = None,
+    model: Model | None = None,
+    relaxation: Relaxation | None = None,
 ) -> Plan:
     """The best plan for ``problem`` within the options' gap and time limit.
 
     ``start`` is a previous plan (of this problem or of one it was changed from): what of it
     still fits is the first incumbent, so a re-plan after a small change starts warm.
+    ``model`` (built from ``problem``) and its solved ``relaxation`` are what
+    :class:`nsatu.core.planner.resolve.Replanner` passes after re-solving the LP from a warm basis.
     """
     options = options or SolveOptions()
     report = progress or _noop
@@ -192,7 +213,8 @@ def solve(
     deadline = started + options.time_limit_s
 
     report("build", 0.0)
-    model = build_model(problem)
+    if model is None:
+        model = build_model(problem)
     built = time.perf_counter()
     stats: dict[str, Any] = {
         "solver": solver_version(),
@@ -212,7 +234,7 @@ def solve(
         )
     else:
         values, model_objective, bound, status = _optimise(
-            model, options, deadline, report, stats, warm=warm
+            model, options, deadline, report, stats, warm=warm, relaxation=relaxation
         )
     solved = time.perf_counter()
     stats["solve_seconds"] = round(solved - built, 4)
@@ -256,6 +278,7 @@ def _optimise(
     stats: dict[str, Any],
     *,
     warm: Float | None = None,
+    relaxation: Relaxation | None = None,
 ) -> tuple[Float, float, float, Status]:
     """Column values, model objective, proven bound and status."""
     zero = np.zeros(model.num_col)
@@ -263,39 +286,34 @@ def _optimise(
         return zero, 0.0, 0.0, "optimal"
     incumbent: _Solution | None = None
     bound = np.inf
-    if options.lp_guided_start:
+    if options.lp_guided_start or relaxation is not None:
         report("lp relaxation", 0.1)
         t0 = time.perf_counter()
-        relaxed = _lp(model, options, deadline=deadline)
-        stats["lp_seconds"] = round(time.perf_counter() - t0, 4)
+        if relaxation is None:
+            relaxed = _lp(model, options, deadline=deadline)
+            stats["lp_seconds"] = round(time.perf_counter() - t0, 4)
+        else:
+            relaxed = relaxation.values, relaxation.bound
+            stats["lp_seconds"] = relaxation.seconds
+            stats["lp_warm"] = True
         if relaxed is not None:
             lp_values, bound = relaxed
             stats["lp_bound"] = bound
-            report("restricted mip", 0.3)
-            t0 = time.perf_counter()
-            upper = np.where(
-                model.integer,
-                np.where(lp_values > 1e-6, np.ceil(lp_values - 1e-6), 0.0),
-                model.col_upper,
-            )
-            upper = np.minimum(upper, model.col_upper)
-            if warm is not None:  # keep the warm plan inside the box, so it is a feasible start
-                upper = np.maximum(upper, np.where(model.integer, np.ceil(warm - 1e-9), upper))
-            incumbent = _mip(
+            incumbent = _lp_guided(
                 model,
                 options,
-                model.col_lower,
-                upper,
+                lp_values,
+                bound,
+                warm,
                 deadline=deadline,
-                gap=options.mip_rel_gap / 2,
-                start=warm,
+                report=report,
+                stats=stats,
             )
-            stats["restricted_mip_seconds"] = round(time.perf_counter() - t0, 4)
-            if incumbent is not None:
-                stats["restricted_mip_objective"] = incumbent.objective
-                if relative_gap(incumbent.objective, bound) <= options.mip_rel_gap:
-                    stats["proof"] = "lp bound"
-                    return incumbent.values, incumbent.objective, bound, "optimal"
+            if incumbent is not None and relative_gap(incumbent.objective, bound) <= (
+                options.mip_rel_gap
+            ):
+                stats["proof"] = "lp bound"
+                return incumbent.values, incumbent.objective, bound, "optimal"
     if time.perf_counter() >= deadline:
         if incumbent is None:
             return zero, 0.0, float(bound), "time_limit"
@@ -323,6 +341,94 @@ def _optimise(
     return best.values, best.objective, min(float(bound), full.bound), full.status
 
 
+def _lp_guided(
+    model: Model,
+    options: SolveOptions,
+    lp_values: Float,
+    bound: float,
+    warm: Float | None,
+    *,
+    deadline: float,
+    report: Progress,
+    stats: dict[str, Any],
+) -> _Solution | None:
+    """The best plan found cheaply around the LP relaxation, stopping at the first one within the
+    gap of its bound: the warm start as it is, then a neighbourhood of it, then the LP box."""
+    # a plan worth this much is within the gap of the LP bound: no need to search further
+    target = bound - 0.9 * options.mip_rel_gap * abs(bound)
+    if warm is not None:  # the surviving old plan may already be within the gap
+        worth = float(model.col_cost @ warm)
+        stats["warm_objective"] = worth
+        if worth >= target:
+            return _Solution(warm, worth, bound, "optimal")
+        report("neighbourhood mip", 0.2)
+        near = _neighbourhood(model, options, lp_values, warm, deadline, stats, target=target)
+        if near is not None:
+            if near.objective >= target:
+                return near
+            warm = near.values
+    report("restricted mip", 0.3)
+    t0 = time.perf_counter()
+    upper = np.where(
+        model.integer,
+        np.where(lp_values > 1e-6, np.ceil(lp_values - 1e-6), 0.0),
+        model.col_upper,
+    )
+    upper = np.minimum(upper, model.col_upper)
+    if warm is not None:  # keep the warm plan inside the box, so it is a feasible start
+        upper = np.maximum(upper, np.where(model.integer, np.ceil(warm - 1e-9), upper))
+    found = _mip(
+        model,
+        options,
+        model.col_lower,
+        upper,
+        deadline=deadline,
+        gap=options.mip_rel_gap / 2,
+        start=warm,
+        target=target,
+    )
+    stats["restricted_mip_seconds"] = round(time.perf_counter() - t0, 4)
+    if found is not None:
+        stats["restricted_mip_objective"] = found.objective
+    return found
+
+
+def _neighbourhood(
+    model: Model,
+    options: SolveOptions,
+    lp_values: Float,
+    warm: Float,
+    deadline: float,
+    stats: dict[str, Any],
+    target: float,
+) -> _Solution | None:
+    """A small MIP around a warm start: each integer column may range only between its warm value
+    and its LP value (rounded outwards). Where the two agree the column is fixed, so after a small
+    change most of the model is fixed and HiGHS solves what is left in a fraction of a second.
+    """
+    t0 = time.perf_counter()
+    low = np.minimum(np.floor(lp_values + 1e-6), np.round(warm))
+    high = np.maximum(np.ceil(lp_values - 1e-6), np.round(warm))
+    lower = np.where(model.integer, np.maximum(low, model.col_lower), model.col_lower)
+    upper = np.where(model.integer, np.minimum(high, model.col_upper), model.col_upper)
+    found = _mip(
+        model,
+        options,
+        lower,
+        upper,
+        deadline=deadline,
+        gap=options.mip_rel_gap / 2,
+        start=warm,
+        lp_solver="simplex",  # a small model: the interior point's set-up would dominate
+        target=target,
+    )
+    stats["neighbourhood_mip_seconds"] = round(time.perf_counter() - t0, 4)
+    stats["neighbourhood_free_columns"] = int(np.count_nonzero(upper > lower))
+    if found is not None:
+        stats["neighbourhood_mip_objective"] = found.objective
+    return found
+
+
 def _lexicographic(
     model: Model,
     options: SolveOptions,
@@ -346,10 +452,10 @@ def _lexicographic(
             need_cols.setdefault(problem.needs[ni].weight, []).append(j)
     value_cols = {j for js in need_cols.values() for j in js}
     cost_cols = np.array([j for j in range(model.num_col) if j not in value_cols], dtype=np.int64)
-    h = _highs(options, deadline - time.perf_counter())
+    h = configured_highs(options, deadline - time.perf_counter())
     h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
     h.setOptionValue("mip_lp_solver", "ipm")
-    _pass(h, model, model.col_lower, model.col_upper, integer=True)
+    pass_model(h, model, model.col_lower, model.col_upper, integer=True)
     classes = sorted(need_cols, reverse=True)
     start: Float | None = None
     stages: list[dict[str, float]] = []

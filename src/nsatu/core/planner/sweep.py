@@ -9,8 +9,10 @@ Execution, chosen by the arguments:
 - otherwise a local :class:`~concurrent.futures.ProcessPoolExecutor` (``spawn`` context, so it
   behaves the same on every platform and never forks a process holding solver threads). Each worker
   is initialised ONCE with the baseline problem and plan; a task names only the donor, and the
-  worker re-plans warm (``solve(..., start=baseline plan)``), so the big objects cross the process
-  boundary once per worker, not once per scenario;
+  worker holds a :class:`~nsatu.core.planner.resolve.Replanner` — the baseline's LP with its
+  optimal basis, and the baseline plan — and re-plans each scenario as edits to it, reverting the
+  previous scenario's edits. The big objects cross the process boundary once per worker, not once
+  per scenario, and the baseline LP is solved once per worker;
 - with ``ray_address``: on Ray, one actor per CPU holding the same warm state. Ray is an optional
   extra (``pip install 'nsatu[ray]'``), imported only here; ``"local"`` starts (or reuses) a Ray
   runtime in this process. The workers must be able to import ``nsatu`` (same environment).
@@ -38,6 +40,7 @@ from typing import Any
 
 from nsatu.core.planner.plan import Plan
 from nsatu.core.planner.problem import Problem
+from nsatu.core.planner.resolve import Replanner
 from nsatu.core.planner.scenario import Scenario, ScenarioError, apply, compare, withdraw_donor
 from nsatu.core.planner.solve import SolveOptions, solve
 
@@ -86,14 +89,13 @@ def withdraw_scenario(donor: str) -> Scenario:
     return Scenario(f"withdraw {donor}", (withdraw_donor(donor),))
 
 
-def run_withdrawal(
-    problem: Problem, baseline: Plan, donor: str, options: SolveOptions | None
-) -> SweepRow:
-    """Withdraw ``donor``, re-plan warm from ``baseline``, and summarise the loss."""
+def run_withdrawal(replanner: Replanner, donor: str) -> SweepRow:
+    """Withdraw ``donor``, re-plan warm (from the baseline's plan and LP), summarise the loss."""
     started = time.perf_counter()
+    problem, baseline = replanner.problem, replanner.baseline
     scenario = withdraw_scenario(donor)
     changed_problem = apply(problem, scenario)
-    changed = solve(changed_problem, options, start=baseline)
+    changed = replanner.solve(changed_problem)
     report = compare(problem, baseline, changed_problem, changed, name=scenario.name)
     offers = [o for o in problem.offers if o.donor == donor]
     return SweepRow(
@@ -115,35 +117,28 @@ def run_withdrawal(
 # -- worker state (one per process or actor, set once) ------------------------------------------
 
 
-@dataclass(slots=True)
-class _Warm:
-    problem: Problem
-    baseline: Plan
-    options: SolveOptions | None
-
-
-_STATE: _Warm | None = None
+_STATE: Replanner | None = None
 
 
 def _init_worker(problem: Problem, baseline: Plan, options: SolveOptions | None) -> None:
     global _STATE  # noqa: PLW0603 - the per-process warm state is what a pool initializer sets
-    _STATE = _Warm(problem, baseline, options)
+    _STATE = Replanner(problem, baseline, options)
 
 
 def _run_in_worker(donor: str) -> SweepRow:
     if _STATE is None:  # pragma: no cover - the pool always runs the initializer first
         raise RuntimeError("sweep worker used before it was initialised")
-    return run_withdrawal(_STATE.problem, _STATE.baseline, donor, _STATE.options)
+    return run_withdrawal(_STATE, donor)
 
 
 class WarmActor:
     """The state a Ray actor holds across tasks (wrapped with ``ray.remote`` when Ray is used)."""
 
     def __init__(self, problem: Problem, baseline: Plan, options: SolveOptions | None) -> None:
-        self.warm = _Warm(problem, baseline, options)
+        self.replanner = Replanner(problem, baseline, options)
 
     def run(self, donor: str) -> SweepRow:
-        return run_withdrawal(self.warm.problem, self.warm.baseline, donor, self.warm.options)
+        return run_withdrawal(self.replanner, donor)
 
 
 # -- the cache ---------------------------------------------------------------------------------
@@ -264,7 +259,8 @@ def sweep_withdraw_each_donor(
         if ray_address is not None:
             results = _on_ray(ray_address, problem, baseline, options, todo, count, workers)
         elif count == 1:
-            results = (run_withdrawal(problem, baseline, d, options) for d in todo)
+            here = Replanner(problem, baseline, options)
+            results = (run_withdrawal(here, d) for d in todo)
         else:
             results = _on_pool(problem, baseline, options, todo, count)
         for row in results:
