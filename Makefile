@@ -41,7 +41,7 @@ test: install lint typecheck
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH)
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench

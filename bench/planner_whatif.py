@@ -19,7 +19,7 @@ On the small generated instance (:func:`nsatu.core.planner.generate.generate` ``
   when it has fewer; no cache) on the local process pool with 2 workers, each re-plan warm.
   ``sweep50_small_baseline_seconds``: 50 cold sequential solves of the same scenarios — the
   way a what-if was answered before. Cold solves of small take minutes, so the baseline is capped
-  at ``NSATU_BENCH_SWEEP_BASELINE_N`` solves (default 3) and extrapolated linearly to 50
+  at ``NSATU_BENCH_SWEEP_BASELINE_N`` solves (default 10) and extrapolated linearly to 50
   (``sweep50_small_baseline_solves`` says how many were made, ``_baseline_extrapolated`` whether it
   was); ``sweep50_small_speedup`` = baseline / sweep.
   ``NSATU_BENCH_SWEEP_SCENARIOS`` lowers the 50 for a quick run (the key names keep ``50``;
@@ -56,7 +56,7 @@ SCENARIOS = 50
 WORKERS = 2
 BASELINE_ENV = "NSATU_BENCH_SWEEP_BASELINE_N"
 SCENARIOS_ENV = "NSATU_BENCH_SWEEP_SCENARIOS"
-DEFAULT_BASELINE_N = 3
+DEFAULT_BASELINE_N = 10
 
 
 def _timed(fn: Callable[[], Plan]) -> tuple[Plan, float]:

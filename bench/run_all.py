@@ -6,6 +6,9 @@ A benchmark is a module ``bench/<name>.py`` (not starting with ``_``) with a fun
 are stored as they are (``bench/planner.py`` does, so that its figures keep the names the issue
 gives them, e.g. ``planner_small_gap``); such a module must prefix its own keys so they stay unique. ``make bench`` calls this script; every key is documented in
 ``docs/performance.md``.
+
+``python bench/run_all.py NAME …`` (or ``make bench BENCH="NAME …"``) runs only the named
+benchmarks and merges their figures into the existing ``bench/results.json``, keeping the others.
 """
 
 from __future__ import annotations
@@ -59,13 +62,24 @@ def metadata() -> Figures:
     }
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     started = time.perf_counter()
-    results = metadata()
+    chosen = set(argv)
+    available = benchmarks()
+    unknown = chosen - {name for name, _, _ in available}
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    results: Figures = {}
+    if chosen and RESULTS.exists():  # a partial run keeps the other benchmarks' figures
+        results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    results |= metadata()
     # Figures are wall-clock times: other work on the machine inflates them, so record how busy
     # it was (1-minute load average; the machine has meta.cpu_cores cores).
     results["meta.load_average_start"] = round(os.getloadavg()[0], 2)
-    for name, run, flat in benchmarks():
+    for name, run, flat in available:
+        if chosen and name not in chosen:
+            continue
         print(f"=== {name}")
         t0 = time.perf_counter()
         prefix = "" if flat else f"{name}."
@@ -73,6 +87,7 @@ def main() -> int:
         results[f"meta.{name}_runtime_s"] = round(time.perf_counter() - t0, 1)
     results["meta.load_average_end"] = round(os.getloadavg()[0], 2)
     results["meta.runtime_s"] = round(time.perf_counter() - started, 1)
+    results["meta.benchmarks_run"] = ",".join(sorted(chosen)) if chosen else "all"
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     print(f"\n=== summary ({RESULTS.relative_to(BENCH.parent)})")
@@ -83,4 +98,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
