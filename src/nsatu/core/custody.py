@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from nsatu.core.enums import TrackingEventKind
 from nsatu.core.lifecycles import CONSIGNMENT, ConsignmentStatus
@@ -92,9 +93,8 @@ class Route:
         return self.site_names.get(site_id, f"site {site_id}")
 
 
-@dataclass(frozen=True)
-class Scan:
-    """One tracking event as the replay sees it."""
+class Scan(NamedTuple):
+    """One tracking event as the replay sees it (a named tuple: one is made per event)."""
 
     event_id: str
     kind: TrackingEventKind
@@ -110,9 +110,8 @@ class Scan:
         return (self.occurred_at, self.event_id)
 
 
-@dataclass(frozen=True)
-class Custody:
-    """The state a replay reaches."""
+class Custody(NamedTuple):
+    """The state a replay reaches (a named tuple: a new one follows most events)."""
 
     status: ConsignmentStatus
     site_id: int | None = None  # where it is (or last was)
@@ -122,7 +121,6 @@ class Custody:
     received: Decimal = Decimal(0)
     serials: frozenset[str] = frozenset()
     eta: dt.datetime | None = None
-    last_at: dt.datetime | None = None
 
 
 class ImpossibleEvent(Exception):
@@ -138,7 +136,7 @@ def _n(q: Decimal) -> str:
     return f"{q.normalize():f}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Move:
     """One event being checked: what it is checked against, and how to refuse it."""
 
@@ -169,7 +167,7 @@ def step(route: Route, state: Custody, scan: Scan) -> Custody:
     if kind in NEEDS_SITE and scan.site_id is None:
         raise move.refuse("a site is required")
     if kind is K.NOTE:
-        return replace(state, last_at=scan.occurred_at)
+        return state  # a note changes nothing in custody
     if kind is not K.DEPARTED and state.status not in AFTER_DEPARTURE:
         raise move.refuse(f"the consignment has not departed (it is {state.status})")
     if kind in HELD_MOVES and state.on_hold:
@@ -182,8 +180,28 @@ def step(route: Route, state: Custody, scan: Scan) -> Custody:
             status = CONSIGNMENT.apply(state.status, action, by_event=True)
         except IllegalTransitionError:
             raise move.refuse(f"not possible while the consignment is {state.status}") from None
-    nxt = replace(state, status=status, last_at=scan.occurred_at)
-    return _EFFECTS.get(kind, _no_effect)(move, nxt, count)
+    effect = _EFFECTS.get(kind)
+    changes = effect(move, count) if effect is not None else {}
+    if not changes and status is state.status:
+        return state
+    return _evolve(state, status, changes)
+
+
+def _evolve(state: Custody, status: ConsignmentStatus, changes: Changes) -> Custody:
+    """The state with a new status and the changes an event made."""
+    if not changes:
+        return Custody(status, *state[1:])
+    get = changes.get
+    return Custody(
+        status,
+        get("site_id", state.site_id),
+        get("on_hold", state.on_hold),
+        get("departed", state.departed),
+        get("handed_over", state.handed_over),
+        get("received", state.received),
+        get("serials", state.serials),
+        get("eta", state.eta),
+    )
 
 
 def _count(move: _Move) -> Decimal:
@@ -211,60 +229,61 @@ def _count(move: _Move) -> Decimal:
     return count
 
 
-def _no_effect(move: _Move, nxt: Custody, count: Decimal) -> Custody:
-    return nxt  # damaged, lost: the common checks are all they need
+Changes = dict[str, Any]
 
 
-def _departed(move: _Move, nxt: Custody, count: Decimal) -> Custody:
+def _departed(move: _Move, count: Decimal) -> Changes:
     if move.scan.site_id != move.route.origin:
         raise move.refuse(f"it departs from its origin {move.route.site(move.route.origin)}")
-    return replace(
-        nxt, site_id=move.scan.site_id, departed=count, serials=frozenset(move.scan.serials)
-    )
+    return {
+        "site_id": move.scan.site_id,
+        "departed": count,
+        "serials": frozenset(move.scan.serials),
+    }
 
 
-def _arrived_hub(move: _Move, nxt: Custody, count: Decimal) -> Custody:
+def _arrived_hub(move: _Move, count: Decimal) -> Changes:
     if move.scan.site_id == move.route.origin:
         raise move.refuse("a hub arrival at the consignment's own origin")
-    return replace(nxt, site_id=move.scan.site_id)
+    return {"site_id": move.scan.site_id}
 
 
-def _at_hub(move: _Move, nxt: Custody, count: Decimal) -> Custody:
+def _at_hub(move: _Move, count: Decimal) -> Changes:
     state = move.state
     if state.status is not S.AT_HUB:
         raise move.refuse(f"not at a hub: the consignment is {state.status}")
     if move.scan.site_id != state.site_id:
         raise move.refuse(f"the consignment is at {move.route.site(state.site_id)}")
-    return nxt
+    return {}
 
 
-def _handed_over(move: _Move, nxt: Custody, count: Decimal) -> Custody:
+def _handed_over(move: _Move, count: Decimal) -> Changes:
     if move.scan.site_id != move.route.destination:
         raise move.refuse(
             f"hand-over is at its destination {move.route.site(move.route.destination)}"
         )
-    return replace(nxt, site_id=move.scan.site_id, handed_over=count)
+    return {"site_id": move.scan.site_id, "handed_over": count}
 
 
-def _received(move: _Move, nxt: Custody, count: Decimal) -> Custody:
-    return replace(nxt, received=count)
+def _received(move: _Move, count: Decimal) -> Changes:
+    return {"received": count}
 
 
-def _hold(move: _Move, nxt: Custody, count: Decimal) -> Custody:
+def _hold(move: _Move, count: Decimal) -> Changes:
     if move.state.status not in UNDER_WAY:
         raise move.refuse(f"a hold on a consignment that is {move.state.status}")
     if move.state.on_hold:
         raise move.refuse("the consignment is already on hold")
-    return replace(nxt, on_hold=True)
+    return {"on_hold": True}
 
 
-def _release(move: _Move, nxt: Custody, count: Decimal) -> Custody:
+def _release(move: _Move, count: Decimal) -> Changes:
     if not move.state.on_hold:
         raise move.refuse("a release without a hold")
-    return replace(nxt, on_hold=False)
+    return {"on_hold": False}
 
 
-def _delayed(move: _Move, nxt: Custody, count: Decimal) -> Custody:
+def _delayed(move: _Move, count: Decimal) -> Changes:
     scan = move.scan
     if move.state.status not in UNDER_WAY:
         raise move.refuse(f"a delay reported on a consignment that is {move.state.status}")
@@ -272,9 +291,11 @@ def _delayed(move: _Move, nxt: Custody, count: Decimal) -> Custody:
         raise move.refuse("a delay needs the new ETA")
     if scan.new_eta < scan.occurred_at:
         raise move.refuse("the new ETA is before the report of the delay")
-    return replace(nxt, eta=scan.new_eta)
+    return {"eta": scan.new_eta}
 
 
+#: What each kind changes besides the status (kinds not listed, damaged and lost, need only the
+#: common checks).
 _EFFECTS = {
     K.DEPARTED: _departed,
     K.ARRIVED_HUB: _arrived_hub,
@@ -303,7 +324,7 @@ def _apply_return(route: Route, state: Custody) -> Custody:
             f"consignment {route.reference}: it was turned back at {route.returned_at}, "
             f"when it was {state.status}"
         ) from None
-    return replace(state, status=status)
+    return state._replace(status=status)
 
 
 def replay(route: Route, scans: Iterable[Scan]) -> Custody:
@@ -341,6 +362,8 @@ class Ledger:
     def of(cls, route: Route, recorded: Sequence[Scan]) -> Ledger:
         """The ledger of events already recorded (assumed possible: they were checked when
         recorded). Raises :class:`ImpossibleEvent` if they are not."""
+        if not recorded and route.returned_at is None:
+            return cls(route=route, accepted=[], state=Custody(status=route.start))
         ordered = sorted(recorded, key=lambda s: s.order)
         return cls(route=route, accepted=ordered, state=replay(route, ordered))
 
@@ -352,9 +375,11 @@ class Ledger:
 
     def add(self, scan: Scan) -> Custody:
         """Accept ``scan`` or raise :class:`ImpossibleEvent` (the ledger is then unchanged)."""
-        last = self.accepted[-1].order if self.accepted else None
+        accepted = self.accepted
         turned = self.route.returned_at
-        if (last is None or scan.order > last) and (turned is None or scan.occurred_at > turned):
+        if (not accepted or scan.order > accepted[-1].order) and (
+            turned is None or scan.occurred_at > turned
+        ):
             state = step(self.route, self.current, scan)
             self.accepted.append(scan)
             self.state = state

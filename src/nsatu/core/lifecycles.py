@@ -103,28 +103,27 @@ class Lifecycle(Generic[S]):
                 by events. The error lists the actions and next states that *are* allowed, so the
                 caller can show them.
         """
-        allowed = self.allowed_actions(state)
         act = self._by_name.get(action)
-        if act is None or state not in act.sources or not (act.manual or by_event):
-            nexts = ", ".join(f"{a} → {self._by_name[a].target}" for a in allowed) or "none"
-            if act is None:
-                reason = "is not an action"
-            elif not (act.manual or by_event):
-                reason = "is recorded by events only"
-            else:
-                reason = f"is not allowed from {state}"
-            raise IllegalTransitionError(
-                f"{self.name}: {action!r} {reason}. Allowed from {state}: {nexts}.",
-                state=str(state),
-                action=action,
-                allowed=[str(s) for s in self.next_states(state)],
-            )
-        return act.target
+        if act is not None and state in act.sources and (act.manual or by_event):
+            return act.target
+        # Refused: say why, and what is allowed instead.
+        allowed = self.allowed_actions(state)
+        nexts = ", ".join(f"{a} → {self._by_name[a].target}" for a in allowed) or "none"
+        if act is None:
+            reason = "is not an action"
+        elif state in act.sources:
+            reason = "is recorded by events only"
+        else:
+            reason = f"is not allowed from {state}"
+        raise IllegalTransitionError(
+            f"{self.name}: {action!r} {reason}. Allowed from {state}: {nexts}.",
+            state=str(state),
+            action=action,
+            allowed=[str(s) for s in self.next_states(state)],
+        )
 
 
-def _a(
-    name: str, sources: set[S], target: S, label: str = "", *, manual: bool = True
-) -> Action[S]:
+def _a(name: str, sources: set[S], target: S, label: str = "", *, manual: bool = True) -> Action[S]:
     return Action(
         name=name,
         sources=frozenset(sources),

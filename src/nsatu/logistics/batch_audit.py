@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -38,34 +38,61 @@ DIGEST_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, str):
-        return str(value)  # a StrEnum as its value
-    if value is None or isinstance(value, int):
-        return value
-    return str(value)
+def _quantity(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
 
 
-def rows_digest(rows: Iterable[Mapping[str, Any]]) -> str:
-    """SHA-256 over the canonical JSON of the rows' :data:`DIGEST_COLUMNS`, sorted: the same rows
-    give the same digest wherever and in whatever order they are read."""
-    h = hashlib.sha256()
-    lines = sorted(
-        json.dumps([_cell(row[c]) for c in DIGEST_COLUMNS], separators=(",", ":")) for row in rows
+def _time(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).isoformat()
+
+
+def digest_line(
+    consignment_id: int,
+    event_id: str,
+    kind: str,
+    site_id: int | None,
+    occurred_at: dt.datetime,
+    quantity: Decimal | None,
+    serials: str | None,
+    new_eta: dt.datetime | None,
+    note: str | None,
+    reported_by: str,
+) -> str:
+    """One row's canonical form: the ``repr`` of a tuple of strings, integers and ``None``
+    (unambiguous, whatever the text holds), times in UTC, quantities without trailing zeros."""
+    return repr(
+        (
+            consignment_id,
+            event_id,
+            str(kind),
+            site_id,
+            _time(occurred_at),
+            _quantity(quantity),
+            serials,
+            _time(new_eta),
+            note,
+            reported_by,
+        )
     )
-    for line in lines:
+
+
+def lines_digest(lines: Iterable[str]) -> str:
+    """SHA-256 over the sorted lines: the same rows give the same digest in any order."""
+    h = hashlib.sha256()
+    for line in sorted(lines):
         h.update(line.encode())
         h.update(b"\n")
     return h.hexdigest()
 
 
+def rows_digest(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The digest of rows holding the :data:`DIGEST_COLUMNS`."""
+    return lines_digest(digest_line(*(row[c] for c in DIGEST_COLUMNS)) for row in rows)
+
+
 def entry(
     batch: str,
-    rows: Sequence[Mapping[str, Any]],
+    lines: Sequence[str],
     *,
     counts: Mapping[str, int],
     refused: Sequence[str],
@@ -82,11 +109,13 @@ def entry(
         after={
             "batch": batch,
             **counts,
-            "events_digest": rows_digest(rows),
+            "events_digest": lines_digest(lines),
             "refused_digest": hashlib.sha256("\n".join(refused).encode()).hexdigest(),
             "rejections_stored": stored,
             "rejections_resolved": resolved,
-            "status_moves": {str(cid): list(move) for cid, move in sorted(moves.items())},
+            # Consignment moves: how many of each, and a digest of every one (id, from, to).
+            "status_moves": dict(sorted(Counter(f"{a}>{b}" for a, b in moves.values()).items())),
+            "status_moves_digest": lines_digest(f"{cid}:{a}>{b}" for cid, (a, b) in moves.items()),
         },
     )
 

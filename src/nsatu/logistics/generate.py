@@ -47,6 +47,7 @@ JOURNEY: tuple[tuple[TrackingEventKind, str, ConsignmentStatus], ...] = (
 #: Offsets the senders' clocks report in (the events are stored in UTC).
 OFFSETS = tuple(dt.timezone(dt.timedelta(hours=h)) for h in (0, 1, 2, 3, -5))
 START = dt.datetime(2025, 3, 1, 6, tzinfo=dt.UTC)
+SYNTHETIC_DONOR = "ZZG"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,10 @@ def seed_consignments(
             ).scalar_one()
         )
 
-    nation = one(Nation, {"code": f"Z{prefix[:2]}", "name": f"Nation {prefix}", "is_donor": True})
+    # One synthetic donor for every generated set.
+    nation = session.scalar(select(Nation.id).where(Nation.code == SYNTHETIC_DONOR))
+    if nation is None:
+        nation = one(Nation, {"code": SYNTHETIC_DONOR, "name": "Synthetic donor", "is_donor": True})
     area = one(CapabilityArea, {"code": f"CA-{prefix}", "name": f"Area {prefix}"})
     item = one(
         ItemType,
@@ -227,16 +231,18 @@ def generate_batch(
     bad = _impossible(rng, journeys, impossible, off_route_site)
     events = journeys.events
     dupes = [events[rng.randrange(len(events))] for _ in range(duplicates)]
-    # Out of order: an event sent after the next event of its consignment (a late scan).
+    # Out of order: an event sent after the next event of its consignment (a late scan). Swap
+    # pairs that do not overlap, so every event is sent exactly once.
     pool = [n for n in range(len(events) - 1) if events[n].consignment == events[n + 1].consignment]
-    late = set(rng.sample(pool, min(out_of_order, len(pool))))
-    ordered: list[EventIn] = []
-    for n, ev in enumerate(events):
-        if n in late:
+    ordered = list(events)
+    swapped: set[int] = set()
+    for n in rng.sample(pool, len(pool)):
+        if len(swapped) >= 2 * out_of_order:
+            break
+        if n in swapped or n + 1 in swapped:
             continue
-        ordered.append(ev)
-        if n - 1 in late:
-            ordered.append(events[n - 1])
+        ordered[n], ordered[n + 1] = ordered[n + 1], ordered[n]
+        swapped |= {n, n + 1}
     for ev in [*dupes, *bad]:
         ordered.insert(rng.randrange(len(ordered) + 1), ev)
     rows = [EventIn(**{**_fields(ev), "row": n}) for n, ev in enumerate(ordered, start=1)]
@@ -275,7 +281,9 @@ def _journeys(rng: random.Random, routes: list[RouteSpec], valid: int) -> _Journ
                     consignment=route.reference,
                     kind=kind,
                     site=where[place],
-                    occurred_at=at.astimezone(rng.choice(offsets)),
+                    # Sent from clocks in several zones; parsed (as the API and the scan
+                    # files do) to the same instant in UTC.
+                    occurred_at=at.astimezone(rng.choice(offsets)).astimezone(dt.UTC),
                     quantity=Decimal(route.loaded) if kind is not K.HANDLED else None,
                 )
             )

@@ -21,6 +21,7 @@ writes nothing, not even an audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import ARRAY, Integer, String, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from nsatu.core.access import (
@@ -43,6 +44,7 @@ from nsatu.core.enums import TrackingEventKind
 from nsatu.core.lifecycles import ConsignmentStatus
 from nsatu.db.auditing import append, lock_chain
 from nsatu.db.base import utcnow
+from nsatu.db.bulk import insert_many
 from nsatu.db.models import (
     Consignment,
     ConsignmentLeg,
@@ -67,6 +69,23 @@ ITEM = cast(Table, ItemType.__table__)
 SITE = cast(Table, Site.__table__)
 REJECTION = cast(Table, TrackingRejection.__table__)
 
+#: The columns of an applied event's row, in the order the rows hold them.
+ROW_COLUMNS = (
+    "consignment_id",
+    "leg_id",
+    "site_id",
+    "kind",
+    "occurred_at",
+    "note",
+    "event_id",
+    "quantity",
+    "serials",
+    "new_eta",
+    "reported_by",
+    "recorded_at",
+    "batch",
+)
+_CONSIGNMENT_ID, _EVENT_ID = ROW_COLUMNS.index("consignment_id"), ROW_COLUMNS.index("event_id")
 #: Rows per IN (...) list, well under every backend's limit of bound parameters.
 CHUNK = 900
 #: Clocks of the people reporting events differ a little; beyond that a future event is a typo.
@@ -223,10 +242,10 @@ def _authorize(actor: Actor | None, events: Sequence[EventIn], site_ids: dict[st
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+def _chunks(values: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     items = list(values)
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _sites(session: Session, codes: set[str]) -> tuple[dict[str, int], dict[int, str]]:
@@ -248,22 +267,71 @@ def _sites(session: Session, codes: set[str]) -> tuple[dict[str, int], dict[int,
     return by_code, names
 
 
-def _targets(
-    session: Session, references: set[str], site_names: dict[int, str]
-) -> dict[str, _Target]:
-    """The batch's consignments the actor may see (the ORM select is scoped), with their routes,
-    loads and recorded events."""
-    heads: dict[int, Any] = {}  # id → row
-    for part in _chunks(references):
-        stmt = select(
+@dataclass(frozen=True)
+class _Reads:
+    """The reads of a batch, each taking a list of references (``refs``) or ids (``ids``)."""
+
+    heads: Any
+    legs: Any
+    loaded: Any
+    serial_tracked: Any
+    recorded: Any
+    chunk: int
+
+
+@functools.cache
+def _reads(dialect: str) -> _Reads:
+    """PostgreSQL takes a list as one array parameter (``= ANY(:ids)``); elsewhere the list is
+    expanded into ``IN (…)``, in chunks under SQLite's limit of bound parameters."""
+
+    def among(column: Any, name: str, item: Any) -> Any:
+        if dialect == "postgresql":
+            return column == any_(bindparam(name, type_=ARRAY(item)))
+        return column.in_(bindparam(name, expanding=True))
+
+    return _Reads(
+        heads=select(
             Consignment.id,
             Consignment.reference,
             Consignment.status,
             Consignment.origin_site_id,
             Consignment.destination_site_id,
             Consignment.returned_at,
-        ).where(Consignment.reference.in_(part))
-        for row in session.execute(stmt):
+        ).where(among(Consignment.reference, "refs", String())),
+        legs=select(LEG.c.consignment_id, LEG.c.from_site_id, LEG.c.to_site_id).where(
+            among(LEG.c.consignment_id, "ids", Integer())
+        ),
+        loaded=select(LINE.c.consignment_id, func.sum(LINE.c.quantity))
+        .where(among(LINE.c.consignment_id, "ids", Integer()))
+        .group_by(LINE.c.consignment_id),
+        serial_tracked=select(LINE.c.consignment_id)
+        .join(OFFER, OFFER.c.id == LINE.c.offer_line_id)
+        .join(ITEM, ITEM.c.id == OFFER.c.item_type_id)
+        .where(among(LINE.c.consignment_id, "ids", Integer()), ITEM.c.serial_tracked.is_(True))
+        .distinct(),
+        recorded=select(
+            EVENT.c.consignment_id,
+            EVENT.c.event_id,
+            EVENT.c.kind,
+            EVENT.c.occurred_at,
+            EVENT.c.site_id,
+            EVENT.c.quantity,
+            EVENT.c.serials,
+            EVENT.c.new_eta,
+        ).where(among(EVENT.c.consignment_id, "ids", Integer())),
+        chunk=100_000 if dialect == "postgresql" else 30_000,
+    )
+
+
+def _targets(
+    session: Session, references: set[str], site_names: dict[int, str]
+) -> dict[str, _Target]:
+    """The batch's consignments the actor may see (the ORM select is scoped), with their routes,
+    loads and recorded events."""
+    reads = _reads(session.get_bind().dialect.name)
+    heads: dict[int, Any] = {}  # id → row
+    for part in _chunks(references, reads.chunk):
+        for row in session.execute(reads.heads, {"refs": part}):
             heads[row.id] = row
     if not heads:
         return {}
@@ -274,38 +342,13 @@ def _targets(
     loaded: dict[int, Decimal] = defaultdict(Decimal)
     serial: set[int] = set()
     recorded: dict[int, list[Any]] = defaultdict(list)
-    for part in _chunks(heads):
-        for cid, a, b in session.execute(
-            select(LEG.c.consignment_id, LEG.c.from_site_id, LEG.c.to_site_id).where(
-                LEG.c.consignment_id.in_(part)
-            )
-        ):
+    for part in _chunks(heads, reads.chunk):
+        for cid, a, b in session.execute(reads.legs, {"ids": part}):
             sites[cid].update((a, b))
-        totals = select(LINE.c.consignment_id, func.sum(LINE.c.quantity)).where(
-            LINE.c.consignment_id.in_(part)
-        )
-        for cid, total in session.execute(totals.group_by(LINE.c.consignment_id)):
+        for cid, total in session.execute(reads.loaded, {"ids": part}):
             loaded[cid] = Decimal(total or 0)
-        tracked = (
-            select(LINE.c.consignment_id)
-            .join(OFFER, OFFER.c.id == LINE.c.offer_line_id)
-            .join(ITEM, ITEM.c.id == OFFER.c.item_type_id)
-            .where(LINE.c.consignment_id.in_(part), ITEM.c.serial_tracked.is_(True))
-            .distinct()
-        )
-        serial.update(session.scalars(tracked))
-        for event in session.execute(
-            select(
-                EVENT.c.consignment_id,
-                EVENT.c.event_id,
-                EVENT.c.kind,
-                EVENT.c.occurred_at,
-                EVENT.c.site_id,
-                EVENT.c.quantity,
-                EVENT.c.serials,
-                EVENT.c.new_eta,
-            ).where(EVENT.c.consignment_id.in_(part))
-        ):
+        serial.update(session.scalars(reads.serial_tracked, {"ids": part}))
+        for event in session.execute(reads.recorded, {"ids": part}):
             recorded[event.consignment_id].append(event)
     names = (
         dict(
@@ -405,7 +448,7 @@ def ingest(
         rejected=len(sorter.refused),
         refusals=[r for _, r, _ in sorter.refused],
     )
-    touched = {row["consignment_id"] for row in sorter.rows}
+    touched = {row[_CONSIGNMENT_ID] for row in sorter.rows}
     for target in targets.values():
         if target.id in touched and target.ledger is not None:
             status = target.ledger.current.status
@@ -419,7 +462,7 @@ def ingest(
     if not sorter.rows and not result.moves and not rejections.any:
         return result
     result.batch = sorter.batch
-    _write(session, sorter.batch, sorter.rows, result, rejections, sorter.now)
+    _write(session, sorter, result, rejections)
     return result
 
 
@@ -434,7 +477,8 @@ class _Sorter:
         self.reporter = reporter
         self.batch = batch
         self.now = utcnow()
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, ...]] = []  # values of ROW_COLUMNS
+        self.lines: list[str] = []  # each row's canonical form, for the batch's digest
         self.refused: list[tuple[EventIn, Refusal, int | None]] = []
         self.duplicates = 0
         self.seen: set[tuple[str, str]] = set()
@@ -484,22 +528,40 @@ class _Sorter:
         self._append(ev, target, site_id)
 
     def _append(self, ev: EventIn, target: _Target, site_id: int | None) -> None:
+        at = ev.occurred_at
+        if at.tzinfo is not dt.UTC:
+            at = at.astimezone(dt.UTC)
+        serials = ";".join(ev.serials) if ev.serials else None
         self.rows.append(
-            {
-                "consignment_id": target.id,
-                "leg_id": ev.leg_id,
-                "site_id": site_id,
-                "kind": ev.kind,
-                "occurred_at": ev.occurred_at,
-                "note": ev.note,
-                "event_id": ev.event_id,
-                "quantity": ev.quantity,
-                "serials": ";".join(ev.serials) if ev.serials else None,
-                "new_eta": ev.new_eta,
-                "reported_by": self.reporter,
-                "recorded_at": self.now,
-                "batch": self.batch,
-            }
+            (
+                target.id,
+                ev.leg_id,
+                site_id,
+                ev.kind,
+                at,
+                ev.note,
+                ev.event_id,
+                ev.quantity,
+                serials,
+                ev.new_eta,
+                self.reporter,
+                self.now,
+                self.batch,
+            )
+        )
+        self.lines.append(
+            batch_audit.digest_line(
+                target.id,
+                ev.event_id,
+                ev.kind,
+                site_id,
+                at,
+                ev.quantity,
+                serials,
+                ev.new_eta,
+                ev.note,
+                self.reporter,
+            )
         )
 
     def _precheck(self, ev: EventIn, target: _Target, site_id: int | None) -> str | None:
@@ -534,26 +596,30 @@ class _RejectionWrites:
 def _rejection_writes(
     session: Session,
     refused: list[tuple[EventIn, Refusal, int | None]],
-    rows: list[dict[str, Any]],
+    rows: list[tuple[Any, ...]],
     reporter: str,
     now: dt.datetime,
 ) -> _RejectionWrites:
     """New refusals, retried ones whose reason or payload changed, and earlier refusals of
     events that this batch applied."""
     out = _RejectionWrites()
-    wanted = {r.event_id for _, r, _ in refused} | {row["event_id"] for row in rows}
-    if not wanted:
-        return out
-    existing: dict[str, Any] = {}
-    for part in _chunks(wanted):
-        stmt = select(
-            REJECTION.c.id,
-            REJECTION.c.event_id,
-            REJECTION.c.reason,
-            REJECTION.c.payload,
-            REJECTION.c.resolved_at,
-            REJECTION.c.attempts,
-        ).where(REJECTION.c.submitted_by == reporter, REJECTION.c.event_id.in_(part))
+    columns = (
+        REJECTION.c.id,
+        REJECTION.c.event_id,
+        REJECTION.c.reason,
+        REJECTION.c.payload,
+        REJECTION.c.resolved_at,
+        REJECTION.c.attempts,
+    )
+    mine = REJECTION.c.submitted_by == reporter
+    # The sender's open refusals (an applied event may resolve one), and the rows of the events
+    # refused now (a retry updates its row): both few, whatever the size of the batch.
+    existing: dict[str, Any] = {
+        row.event_id: row
+        for row in session.execute(select(*columns).where(mine, REJECTION.c.resolved_at.is_(None)))
+    }
+    for part in _chunks({r.event_id for _, r, _ in refused} - set(existing)):
+        stmt = select(*columns).where(mine, REJECTION.c.event_id.in_(part))
         for row in session.execute(stmt):
             existing[row.event_id] = row
     for ev, refusal, consignment_id in refused:
@@ -589,24 +655,19 @@ def _rejection_writes(
                 }
             )
     for applied in rows:
-        old = existing.get(applied["event_id"])
+        old = existing.get(applied[_EVENT_ID])
         if old is not None and old.resolved_at is None:
-            out.resolved.append((old.id, applied["event_id"], applied["consignment_id"]))
+            out.resolved.append((old.id, applied[_EVENT_ID], applied[_CONSIGNMENT_ID]))
     return out
 
 
 def _write(
-    session: Session,
-    batch: str,
-    rows: list[dict[str, Any]],
-    result: IngestResult,
-    rejections: _RejectionWrites,
-    now: dt.datetime,
+    session: Session, sorter: _Sorter, result: IngestResult, rejections: _RejectionWrites
 ) -> None:
+    batch, rows, now = sorter.batch, sorter.rows, sorter.now
     conn = session.connection()
     lock_chain(conn)  # before the first write, as the audit hook does
-    if rows:
-        conn.execute(insert(EVENT), rows)
+    insert_many(conn, EVENT, ROW_COLUMNS, rows)
     if result.moves:
         conn.execute(
             update(CONSIGNMENT)
@@ -658,7 +719,7 @@ def _write(
     refused = sorted(f"{r.consignment}/{r.event_id}" for r in result.refusals)
     entry = batch_audit.entry(
         batch,
-        rows,
+        sorter.lines,
         counts=result.counts(),
         refused=refused,
         stored=len(rejections.new) + len(rejections.changed),
