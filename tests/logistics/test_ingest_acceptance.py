@@ -34,6 +34,23 @@ def test_a_batch_of_ten_thousand_events(session: Session) -> None:
         off_route_site=off_route.code,
     )
     assert len(batch.events) == 10_000
+    # The batch holds what it should: 100 resent events, 50 sent after a later event of their
+    # consignment, 20 impossible ones.
+    ids = [(e.consignment, e.event_id) for e in batch.events]
+    assert len(ids) - len(set(ids)) == 100
+    latest: dict[str, ingest.EventIn] = {}
+    late = 0
+    seen: set[tuple[str, str]] = set()
+    for e in batch.events:
+        if (e.consignment, e.event_id) in seen or e.event_id in batch.impossible:
+            continue
+        seen.add((e.consignment, e.event_id))
+        before = latest.get(e.consignment)
+        if before is not None and before.occurred_at > e.occurred_at:
+            late += 1
+        else:
+            latest[e.consignment] = e
+    assert late == 50
 
     result = ingest.ingest(session, batch.events)
 

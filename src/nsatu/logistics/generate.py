@@ -230,7 +230,6 @@ def generate_batch(
     journeys = _journeys(rng, routes, valid)
     bad = _impossible(rng, journeys, impossible, off_route_site)
     events = journeys.events
-    dupes = [events[rng.randrange(len(events))] for _ in range(duplicates)]
     # Out of order: an event sent after the next event of its consignment (a late scan). Swap
     # pairs that do not overlap, so every event is sent exactly once.
     pool = [n for n in range(len(events) - 1) if events[n].consignment == events[n + 1].consignment]
@@ -243,9 +242,14 @@ def generate_batch(
             continue
         ordered[n], ordered[n + 1] = ordered[n + 1], ordered[n]
         swapped |= {n, n + 1}
-    for ev in [*dupes, *bad]:
-        ordered.insert(rng.randrange(len(ordered) + 1), ev)
-    rows = [EventIn(**{**_fields(ev), "row": n}) for n, ev in enumerate(ordered, start=1)]
+    # A resent copy goes anywhere after its first sending; impossible events anywhere.
+    placed: list[tuple[float, EventIn]] = [(float(n), ev) for n, ev in enumerate(ordered)]
+    for _ in range(duplicates):
+        n = rng.randrange(len(ordered))
+        placed.append((rng.uniform(n + 0.01, len(ordered)), ordered[n]))
+    placed += [(rng.uniform(-1, len(ordered)), ev) for ev in bad]
+    placed.sort(key=lambda p: p[0])
+    rows = [EventIn(**{**_fields(ev), "row": n}) for n, (_, ev) in enumerate(placed, start=1)]
     return Batch(
         events=rows,
         expected=journeys.expected,

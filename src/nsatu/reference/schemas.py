@@ -222,6 +222,9 @@ class ItemTypeFields(Schema):
     nsn: str | None = Field(
         default=None, max_length=16, description="NATO Stock Number: 13 digits, or 4-2-3-4"
     )
+    serial_tracked: bool = Field(
+        default=False, description="units are counted by serial number on every custody scan"
+    )
 
     _nsn = field_validator("nsn")(nsn_validator)
 
@@ -246,6 +249,7 @@ class ItemTypeUpdate(UpdateSchema):
     reference_value_on: dt.date | None = None
     substitution_family: Code | None = None
     nsn: str | None = Field(default=None, max_length=16)
+    serial_tracked: bool | None = None
 
     _nsn = field_validator("nsn")(nsn_validator)
 
@@ -264,6 +268,7 @@ class ItemTypeRead(ReadSchema):
     reference_value_on: dt.date | None
     substitution_family: str
     nsn: str | None
+    serial_tracked: bool
 
 
 class ItemTypeFilter(PageParams):
