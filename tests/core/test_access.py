@@ -22,6 +22,8 @@ from nsatu.core.access import (
     may_record_tracking_event,
     need_visible,
     offer_visible,
+    records_tracking_events,
+    rejection_visible,
     seat_request_visible,
 )
 from nsatu.core.enums import Releasability, TrackingEventKind
@@ -239,6 +241,18 @@ def test_who_records_tracking_events_and_receipts(actor: Actor) -> None:
     assert receipt is (coordinator or actor is PLANNER)
     assert may_act_on_consignment(actor, "receive") is (coordinator or actor is PLANNER)
     assert may_act_on_consignment(actor, "dispatch") is coordinator
+    # Whoever may record some event may send batches; the rest are refused before any is read.
+    assert records_tracking_events(actor) is (
+        coordinator or actor is PLANNER or actor is HUB_OPERATOR_A
+    )
+
+
+@pytest.mark.parametrize("actor", EVERYONE)
+def test_refused_events_are_seen_by_their_sender_and_the_roles_that_see_all(actor: Actor) -> None:
+    mine = rejection_visible(actor, submitted_by=actor.username)
+    theirs = rejection_visible(actor, submitted_by="someone-else")
+    assert theirs is actor.sees_all
+    assert mine is (not actor.is_public)
 
 
 @pytest.mark.parametrize("actor", [AUDITOR, PUBLIC])
