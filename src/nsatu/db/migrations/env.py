@@ -28,6 +28,14 @@ def run_migrations_online() -> None:
     assert url is not None
     engine = make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table as copy, drop, rename. With foreign keys enforced the
+            # drop would delete the rows that reference it ON DELETE CASCADE (a consignment's
+            # lines, legs and events) or fail on the others. The pragma is honoured only outside
+            # a transaction: set it, end SQLAlchemy's implicit one, then migrate.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -36,6 +44,13 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.commit()
+            if broken:
+                raise RuntimeError(
+                    f"the migration left rows with dangling references: {broken[:5]}"
+                )
     engine.dispose()
 
 
