@@ -187,6 +187,7 @@ def build_allocation(session: Session, n: int) -> Payload:
 def build_consignment(session: Session, n: int) -> Payload:
     return {
         "reference": f"CSG-X{n}",
+        "kind": "repair" if n % 2 else "delivery",
         "origin_site_id": make_site(session, kind=SiteKind.DEPOT).id,
         "destination_site_id": make_site(session, kind=SiteKind.HUB).id,
         "planned_departure_on": (dt.date(2025, 1, 1) + dt.timedelta(days=n % 300)).isoformat(),
@@ -210,8 +211,14 @@ def build_consignment_leg(session: Session, n: int) -> Payload:
         "from_site_id": make_site(session).id,
         "to_site_id": make_site(session).id,
         "mode": "road",
+        "carrier": f"Carrier {n}",
+        "carrier_reference": f"CMR-{n}",
         "planned_departure_on": departs.isoformat(),
         "planned_arrival_on": (departs + dt.timedelta(days=2)).isoformat(),
+        "weight_t": f"{n % 40 + 1}.250",
+        "lift_units": "3.000",
+        "dangerous_goods": n % 2 == 0,
+        "oversize": n % 3 == 0,
     }
 
 
@@ -376,7 +383,7 @@ SPECS = [
     Spec(
         "consignment-legs",
         build_consignment_leg,
-        {"mode": "rail", "seq": 2},
+        {"mode": "rail", "seq": 2, "carrier": "Rail Cargo", "dangerous_goods": True},
         ("consignment_id", "consignment_id"),
         "planned_departure_on",
         ({"mode": "teleport"}, "mode"),
@@ -896,6 +903,14 @@ def test_no_legs_change_once_a_consignment_is_closed(client: TestClient, session
     assert r.status_code == 409 and r.json()["field"] == "consignment_id"
     r = client.patch(f"/api/consignment-legs/{leg['id']}", json={"version": 1, "mode": "air"})
     assert r.status_code == 409 and r.json()["field"] == "consignment_id"
+
+
+def test_leg_loads_are_never_negative(client: TestClient, session: Session) -> None:
+    payload = build_consignment_leg(session, next(_seq))
+    session.commit()
+    for field_name in ("weight_t", "lift_units"):
+        r = client.post("/api/consignment-legs", json=payload | {field_name: "-0.5"})
+        assert r.status_code == 422 and r.json()["field"] == field_name
 
 
 def test_tracking_event_rules(client: TestClient, session: Session) -> None:
