@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import Role
@@ -235,3 +235,28 @@ def test_replay_applies_refusals_once_the_data_is_fixed(world: World, session: S
     assert _status(session, route.reference) == "at_hub"
     r = coordinator.post("/api/tracking-rejections/replay", json={"ids": [refusal["id"]]})
     assert r.status_code == 404 and r.json()["field"] == "ids"
+
+
+def test_a_failed_commit_is_an_error_and_stores_nothing(
+    world: World, session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    route = world.a[0]
+    events = [
+        _event(route, 1, "departed", "A-DEP", 8),
+        _event(route, 2, "hold", "A-HUB", 9),
+        _event(route, 3, "received", "A-HOP", 7),  # impossible: would be stored as a refusal
+    ]
+
+    def boom(_session: Session) -> None:
+        raise RuntimeError("disk full")
+
+    event.listen(session_factory, "before_commit", boom)
+    try:
+        r = world.clients["coordinator"].post(URL, json={"events": events})
+    finally:
+        event.remove(session_factory, "before_commit", boom)
+    assert r.status_code == 500
+    assert "request id" in r.json()["detail"]
+    assert _count(session, TrackingEvent) == 0
+    assert _count(session, TrackingRejection) == 0
+    assert _status(session, route.reference) == "ready"
