@@ -152,7 +152,7 @@ def test_serial_tracked_goods_list_one_serial_per_unit() -> None:
 
 
 def test_a_returned_consignment_replays_its_turn_back_in_time() -> None:
-    turned = Route(**{**ROUTE.__dict__, "returned_at": T0 + dt.timedelta(hours=5)})
+    turned = ROUTE._replace(returned_at=T0 + dt.timedelta(hours=5))
     assert replay(turned, JOURNEY[:1]).status is S.RETURNING
     with pytest.raises(ImpossibleEvent, match="when it was ready"):
         replay(turned, [])

@@ -62,9 +62,8 @@ SERIAL_KINDS = frozenset({K.DEPARTED, K.HANDED_OVER, K.RECEIVED})
 HELD_MOVES = frozenset({K.ARRIVED_HUB, K.DEPARTED_HUB, K.HANDED_OVER})
 
 
-@dataclass(frozen=True)
-class Route:
-    """What an event is checked against.
+class Route(NamedTuple):
+    """What an event is checked against (a named tuple: a batch makes one per consignment).
 
     Parameters:
         reference: the consignment's reference (for messages).
@@ -85,12 +84,12 @@ class Route:
     start: ConsignmentStatus = S.READY
     serial_tracked: bool = False
     returned_at: dt.datetime | None = None
-    site_names: dict[int, str] = field(default_factory=dict)
+    site_names: dict[int, str] | None = None
 
     def site(self, site_id: int | None) -> str:
         if site_id is None:
             return "no site"
-        return self.site_names.get(site_id, f"site {site_id}")
+        return (self.site_names or {}).get(site_id, f"site {site_id}")
 
 
 class Scan(NamedTuple):
@@ -136,7 +135,7 @@ def _n(q: Decimal) -> str:
     return f"{q.normalize():f}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Move:
     """One event being checked: what it is checked against, and how to refuse it."""
 
@@ -345,7 +344,7 @@ def replay(route: Route, scans: Iterable[Scan]) -> Custody:
     return state
 
 
-@dataclass
+@dataclass(slots=True)
 class Ledger:
     """Accepted events of one consignment and the state they reach, grown one event at a time.
 
