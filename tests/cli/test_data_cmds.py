@@ -17,6 +17,7 @@ from typer.testing import CliRunner, Result
 from nsatu.cli import app
 from nsatu.db.models import OfferLine, Requirement
 from nsatu.db.session import make_engine, make_session_factory, transaction
+from nsatu.integrity import service as integrity_service
 from tests.domains.test_transfer import (
     XLSX_OFFER_HEADER,
     Ref,
@@ -206,7 +207,7 @@ def test_check_exits_1_on_a_parent_cycle(committed_url: str, tmp_path: Path) -> 
     human = nsatu(committed_url, "check")
     assert human.exit_code == 1
     assert "FAILED" in human.stdout
-    assert "1 of 9 checks failed." in human.stdout
+    assert f"1 of {len(integrity_service.CHECKS)} checks failed." in human.stdout
 
 
 @pytest.mark.postgres

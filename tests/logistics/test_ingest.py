@@ -132,3 +132,46 @@ def test_a_sealed_consignment_takes_notes_only(session: Session, status_: str) -
     )
     assert (result.applied, result.rejected) == (1, 1)
     assert f"the consignment is {status_} and takes only notes" in result.refusals[0].reason
+
+
+def test_nsatu_check_finds_a_state_or_a_batch_changed_behind_the_ingest(session: Session) -> None:
+    from nsatu.integrity import service as integrity_service
+
+    def failing() -> dict[str, list[str]]:
+        return {
+            r.name: [e.detail for e in r.examples]
+            for r in integrity_service.run_checks(session)
+            if not r.passed
+        }
+
+    routes = seed_consignments(session, 3, prefix="CHK")
+    ingest.ingest(session, [ev(r, 1, K.DEPARTED, r.origin, i) for i, r in enumerate(routes)])
+    session.execute(
+        update(Consignment)
+        .where(Consignment.reference == routes[2].reference)
+        .values(status="closed")
+    )
+    ingest.ingest(session, [ev(routes[2], 9, K.NOTE, None, 5, note="closed by hand")])
+    assert failing() == {
+        "consignment_states_replay": [
+            "stored closed, but its events give in_transit, which cannot be closed"
+        ]
+    }
+    session.execute(
+        update(Consignment)
+        .where(Consignment.reference.in_([routes[0].reference, routes[2].reference]))
+        .values(status="received")
+    )
+    session.execute(
+        update(TrackingEvent)
+        .where(TrackingEvent.event_id == f"{routes[1].reference}-1")
+        .values(site_id=None)
+    )
+    bad = failing()
+    assert bad["consignment_states_replay"] == [
+        "stored received, its events give in_transit",
+        f"the recorded events do not replay: consignment {routes[1].reference}, event "
+        f"{routes[1].reference}-1 (departed): a site is required",
+        "stored received, its events give in_transit",
+    ]
+    assert len(bad["ingest_batches_match_audit"]) == 1

@@ -19,6 +19,7 @@ from nsatu.core.lifecycles import AllocationStatus, OfferStage, RequirementStatu
 from nsatu.core.pledges import find_cycle
 from nsatu.db.models import Allocation, Nation, OfferLine, Requirement
 from nsatu.integrity.schemas import CheckResult, Example
+from nsatu.logistics import checks as custody_checks
 from nsatu.planning.service import LIVE, OPEN_NEED
 
 #: Needs that may carry live allocations: open for coverage, or covered by them.
@@ -264,6 +265,26 @@ def offer_non_eur_has_rate(session: Session, limit: int) -> tuple[int, list[Exam
     )
 
 
+def consignment_states_replay(session: Session, limit: int) -> tuple[int, list[Example]]:
+    found = list(custody_checks.custody_mismatches(session))
+    examples = [Example(entity="consignment", id=i, reference=r, detail=d) for i, r, d in found]
+    return len(found), examples[:limit]
+
+
+def ingest_batches_match_audit(session: Session, limit: int) -> tuple[int, list[Example]]:
+    found = list(custody_checks.tampered_batches(session))
+    examples = [
+        Example(
+            entity="audit_entry",
+            id=seq,
+            reference=batch,
+            detail=f"the rows of batch {batch} no longer match the digest of audit entry {seq}",
+        )
+        for seq, batch in found
+    ]
+    return len(found), examples[:limit]
+
+
 CHECKS: tuple[Check, ...] = (
     Check("offer_parent_cycles", "Offer parent links form no cycle", offer_parent_cycles),
     Check(
@@ -298,6 +319,16 @@ CHECKS: tuple[Check, ...] = (
         "offer_value_has_currency", "Every valued offer has a currency", offer_value_has_currency
     ),
     Check("offer_non_eur_has_rate", "Non-EUR amounts have a rate to EUR", offer_non_eur_has_rate),
+    Check(
+        "consignment_states_replay",
+        "A consignment's state is the replay of its tracking events in time order",
+        consignment_states_replay,
+    ),
+    Check(
+        "ingest_batches_match_audit",
+        "The events of every ingest batch still match the digest in its audit entry",
+        ingest_batches_match_audit,
+    ),
 )
 
 

@@ -200,6 +200,9 @@ class _Target:
     recorded: dict[str, tuple[Any, ...]]
     broken: str | None = None
     sites: frozenset[int] = frozenset()
+    #: What the ledger was built from (read by the integrity checks).
+    route: Route | None = None
+    scans: list[Scan] = field(default_factory=list)
 
     def takes_note(self, ev: EventIn, site_id: int | None) -> bool:
         """A cancelled or closed consignment still takes notes (no effect on custody)."""
@@ -385,6 +388,7 @@ def _targets(
             recorded={r.event_id: _identity_of_row(r) for r in recorded[cid]},
         )
         target.sites = route.sites
+        target.route, target.scans = route, scans
         if status in SEALED:
             target.broken = f"the consignment is {status} and takes only notes"
         else:
