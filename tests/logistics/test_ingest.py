@@ -175,3 +175,26 @@ def test_nsatu_check_finds_a_state_or_a_batch_changed_behind_the_ingest(session:
         "stored received, its events give in_transit",
     ]
     assert len(bad["ingest_batches_match_audit"]) == 1
+
+
+def test_a_consignment_changed_during_the_batch_makes_it_a_409(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer moves a consignment between the batch's reads and its writes: the batch
+    is refused whole (its version check fails), never applied over the change."""
+    from nsatu.errors import Conflict
+
+    (r,) = seed_consignments(session, 1, prefix="RACE")
+    read = ingest._targets
+
+    def read_then_someone_writes(*args: object) -> object:
+        targets = read(*args)  # type: ignore[arg-type]
+        session.execute(update(Consignment).values(version=Consignment.version + 1))
+        return targets
+
+    monkeypatch.setattr(ingest, "_targets", read_then_someone_writes)
+    with pytest.raises(Conflict, match="changed while the batch was being checked"):
+        ingest.ingest(session, [ev(r, 1, K.DEPARTED, r.origin, 0)])
+    monkeypatch.undo()
+    assert ingest.ingest(session, [ev(r, 1, K.DEPARTED, r.origin, 0)]).applied == 1
+    assert status(session, r) == "in_transit"

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from nsatu.core.enums import TrackingEventKind
@@ -96,6 +96,17 @@ text_cell = st.text(
         ),
         max_size=5,
     )
+)
+@example(  # a bare carriage return inside a note must be quoted, or it ends the row
+    [
+        EventIn(
+            event_id="0",
+            consignment="0",
+            kind=TrackingEventKind.DEPARTED,
+            occurred_at=dt.datetime(2001, 1, 1, tzinfo=dt.UTC),
+            note="0\r0",
+        )
+    ]
 )
 def test_write_then_parse_gives_the_same_events(events: list[EventIn]) -> None:
     parsed = scanfile.parse(scanfile.write(events))

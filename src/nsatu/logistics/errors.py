@@ -37,3 +37,9 @@ class EventImpossible(Conflict):
     """A tracking event that cannot happen given the consignment's recorded events."""
 
     code = "tracking_event_impossible"
+
+
+class ConsignmentChanged(Conflict):
+    """A consignment changed between the reads of an ingest batch and its writes."""
+
+    code = "consignment_changed"

@@ -57,7 +57,7 @@ from nsatu.db.models import (
 )
 from nsatu.db.scoping import actor_of
 from nsatu.errors import PermissionDenied
-from nsatu.logistics import batch_audit
+from nsatu.logistics import batch_audit, errors
 from nsatu.logistics import schemas as s
 
 EVENT = cast(Table, TrackingEvent.__table__)
@@ -184,6 +184,8 @@ class IngestResult:
     batch: str | None = None
     #: Consignment id → (status before, status after), for those that moved.
     moves: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: Consignment id → (version read, status now), for every consignment given an event.
+    touched: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {"applied": self.applied, "duplicates": self.duplicates, "rejected": self.rejected}
@@ -199,6 +201,7 @@ class _Target:
     ledger: Ledger | None
     recorded: dict[str, tuple[Any, ...]]
     broken: str | None = None
+    version: int = 0
     sites: frozenset[int] = frozenset()
     #: What the ledger was built from (read by the integrity checks).
     route: Route | None = None
@@ -300,6 +303,7 @@ def _reads(dialect: str) -> _Reads:
             Consignment.origin_site_id,
             Consignment.destination_site_id,
             Consignment.returned_at,
+            Consignment.version,
         ).where(among(Consignment.reference, "refs", String())),
         legs=select(LEG.c.consignment_id, LEG.c.from_site_id, LEG.c.to_site_id).where(
             among(LEG.c.consignment_id, "ids", Integer())
@@ -386,6 +390,7 @@ def _targets(
             status=status,
             ledger=None,
             recorded={r.event_id: _identity_of_row(r) for r in recorded[cid]},
+            version=h.version,
         )
         target.sites = route.sites
         target.route, target.scans = route, scans
@@ -454,8 +459,9 @@ def ingest(
     )
     touched = {row[_CONSIGNMENT_ID] for row in sorter.rows}
     for target in targets.values():
-        if target.id in touched and target.ledger is not None:
-            status = target.ledger.current.status
+        if target.id in touched:
+            status = target.status if target.ledger is None else target.ledger.current.status
+            result.touched[target.id] = (target.version, str(status))
             if status != target.status:
                 result.moves[target.id] = (str(target.status), str(status))
     rejections = (
@@ -671,19 +677,33 @@ def _write(
     batch, rows, now = sorter.batch, sorter.rows, sorter.now
     conn = session.connection()
     lock_chain(conn)  # before the first write, as the audit hook does
-    insert_many(conn, EVENT, ROW_COLUMNS, rows)
-    if result.moves:
-        conn.execute(
+    if result.touched:
+        # Every consignment given an event is updated first, with the version the batch was
+        # checked against: a concurrent writer (another batch, an edit) that moved it first makes
+        # this batch a 409 before it writes anything, instead of a state its events no longer
+        # replay to.
+        stmt = (
             update(CONSIGNMENT)
             .where(CONSIGNMENT.c.id == bindparam("cid"))
+            .where(CONSIGNMENT.c.version == bindparam("seen"))
             .values(
-                status=bindparam("to_status"),
-                version=CONSIGNMENT.c.version + 1,
-                updated_at=now,
-            ),
-            [{"cid": cid, "to_status": new} for cid, (_, new) in result.moves.items()],
+                status=bindparam("to_status"), version=CONSIGNMENT.c.version + 1, updated_at=now
+            )
         )
-        _expire(session, set(result.moves))
+        params = [
+            {"cid": cid, "seen": seen, "to_status": status}
+            for cid, (seen, status) in result.touched.items()
+        ]
+        updated = conn.execute(stmt, params).rowcount
+        if not conn.dialect.supports_sane_multi_rowcount:
+            updated = _count_current(session, result.touched)
+        if updated != len(params):
+            raise errors.ConsignmentChanged(
+                "a consignment of the batch changed while the batch was being checked; "
+                "nothing was recorded: send the batch again"
+            )
+        _expire(session, set(result.touched))
+    insert_many(conn, EVENT, ROW_COLUMNS, rows)
     if rejections.new:
         conn.execute(insert(REJECTION), rejections.new)
     if rejections.changed:
@@ -731,6 +751,18 @@ def _write(
         moves=result.moves,
     )
     append(session, [entry])
+
+
+def _count_current(session: Session, touched: dict[int, tuple[int, str]]) -> int:
+    """How many of ``touched`` now hold the version the batch gave them (for drivers that do not
+    report an executemany's row count)."""
+    found = 0
+    for part in _chunks(touched):
+        rows = session.execute(
+            select(CONSIGNMENT.c.id, CONSIGNMENT.c.version).where(CONSIGNMENT.c.id.in_(part))
+        )
+        found += sum(1 for cid, version in rows if version == touched[cid][0] + 1)
+    return found
 
 
 def _expire(session: Session, consignment_ids: set[int]) -> None:

@@ -157,7 +157,8 @@ def _event(row: int, cell: dict[str, str]) -> EventIn:
 def write(events: list[EventIn]) -> str:
     """A scan file holding ``events`` (the inverse of :func:`parse`; for tests and exports)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # The default "\r\n" ends rows, and so makes a field holding a bare "\r" quoted too.
+    writer = csv.writer(out)
     writer.writerow([*REQUIRED, *OPTIONAL])
     for ev in events:
         writer.writerow(
