@@ -682,22 +682,8 @@ def _write(
         # checked against: a concurrent writer (another batch, an edit) that moved it first makes
         # this batch a 409 before it writes anything, instead of a state its events no longer
         # replay to.
-        stmt = (
-            update(CONSIGNMENT)
-            .where(CONSIGNMENT.c.id == bindparam("cid"))
-            .where(CONSIGNMENT.c.version == bindparam("seen"))
-            .values(
-                status=bindparam("to_status"), version=CONSIGNMENT.c.version + 1, updated_at=now
-            )
-        )
-        params = [
-            {"cid": cid, "seen": seen, "to_status": status}
-            for cid, (seen, status) in result.touched.items()
-        ]
-        updated = conn.execute(stmt, params).rowcount
-        if not conn.dialect.supports_sane_multi_rowcount:
-            updated = _count_current(session, result.touched)
-        if updated != len(params):
+        updated = _update_states(session, result.touched, now)
+        if updated != len(result.touched):
             raise errors.ConsignmentChanged(
                 "a consignment of the batch changed while the batch was being checked; "
                 "nothing was recorded: send the batch again"
@@ -751,6 +737,47 @@ def _write(
         moves=result.moves,
     )
     append(session, [entry])
+
+
+def _update_states(session: Session, touched: dict[int, tuple[int, str]], now: dt.datetime) -> int:
+    """Set each consignment's state where its version is still the one read; return how many
+    were set. PostgreSQL: one statement over arrays (``UPDATE … FROM unnest(…)``); elsewhere one
+    ``executemany`` (no round trips to save in-process)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        given = (
+            func.unnest(
+                bindparam("ids", type_=ARRAY(Integer())),
+                bindparam("seen", type_=ARRAY(Integer())),
+                bindparam("states", type_=ARRAY(String())),
+            )
+            .table_valued("id", "seen", "state")
+            .render_derived(name="given")
+        )
+        stmt = (
+            update(CONSIGNMENT)
+            .where(CONSIGNMENT.c.id == given.c.id, CONSIGNMENT.c.version == given.c.seen)
+            .values(status=given.c.state, version=CONSIGNMENT.c.version + 1, updated_at=now)
+        )
+        ids = list(touched)
+        return conn.execute(
+            stmt,
+            {
+                "ids": ids,
+                "seen": [touched[i][0] for i in ids],
+                "states": [touched[i][1] for i in ids],
+            },
+        ).rowcount
+    stmt = (
+        update(CONSIGNMENT)
+        .where(CONSIGNMENT.c.id == bindparam("cid"), CONSIGNMENT.c.version == bindparam("seen"))
+        .values(status=bindparam("to_status"), version=CONSIGNMENT.c.version + 1, updated_at=now)
+    )
+    params = [{"cid": c, "seen": v, "to_status": st} for c, (v, st) in touched.items()]
+    updated = conn.execute(stmt, params).rowcount
+    return (
+        updated if conn.dialect.supports_sane_multi_rowcount else _count_current(session, touched)
+    )
 
 
 def _count_current(session: Session, touched: dict[int, tuple[int, str]]) -> int:
