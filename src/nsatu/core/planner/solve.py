@@ -328,6 +328,8 @@ def _optimise(
         deadline=deadline,
         gap=options.mip_rel_gap,
         start=warm if incumbent is None else incumbent.values,
+        # stop at the first plan within the gap of the LP bound, not only at HiGHS's own
+        target=bound - 0.9 * options.mip_rel_gap * abs(bound) if np.isfinite(bound) else None,
     )
     stats["mip_seconds"] = round(time.perf_counter() - t0, 4)
     stats["proof"] = "mip bound"
@@ -367,29 +369,44 @@ def _lp_guided(
             if near.objective >= target:
                 return near
             warm = near.values
-    report("restricted mip", 0.3)
-    t0 = time.perf_counter()
-    upper = np.where(
-        model.integer,
-        np.where(lp_values > 1e-6, np.ceil(lp_values - 1e-6), 0.0),
-        model.col_upper,
-    )
-    upper = np.minimum(upper, model.col_upper)
-    if warm is not None:  # keep the warm plan inside the box, so it is a feasible start
-        upper = np.maximum(upper, np.where(model.integer, np.ceil(warm - 1e-9), upper))
-    found = _mip(
-        model,
-        options,
-        model.col_lower,
-        upper,
-        deadline=deadline,
-        gap=options.mip_rel_gap / 2,
-        start=warm,
-        target=target,
-    )
-    stats["restricted_mip_seconds"] = round(time.perf_counter() - t0, 4)
-    if found is not None:
-        stats["restricted_mip_objective"] = found.objective
+    found: _Solution | None = None
+    # The LP's box; then, if its best plan is short of the target, a wider box: one unit more
+    # wherever the LP ships something, and the assignments of units to needs left free (which
+    # needs take the integer flows is where rounding loses value). Measured on a withdrawal that
+    # fell short by 0.003%: the wider box reached the target in 1.7 s, the full MIP took 78 s.
+    for widen in (0.0, 1.0):
+        report("restricted mip", 0.3 + 0.1 * widen)
+        t0 = time.perf_counter()
+        upper = np.where(
+            model.integer,
+            np.where(lp_values > 1e-6, np.ceil(lp_values - 1e-6) + widen, 0.0),
+            model.col_upper,
+        )
+        if widen:
+            assign = [*model.on_cols.values(), *model.late_cols.values(), *model.take_cols.values()]
+            upper[assign] = model.col_upper[assign]
+        upper = np.minimum(upper, model.col_upper)
+        start = warm if found is None else found.values
+        if start is not None:  # keep the start inside the box, so it stays feasible
+            upper = np.maximum(upper, np.where(model.integer, np.ceil(start - 1e-9), upper))
+        box = _mip(
+            model,
+            options,
+            model.col_lower,
+            upper,
+            deadline=deadline,
+            gap=options.mip_rel_gap / 2,
+            start=start,
+            target=target,
+        )
+        suffix = "" if widen == 0.0 else "_wide"
+        stats[f"restricted_mip{suffix}_seconds"] = round(time.perf_counter() - t0, 4)
+        if box is not None:
+            stats[f"restricted_mip{suffix}_objective"] = box.objective
+            if found is None or box.objective > found.objective:
+                found = box
+        if found is not None and found.objective >= target:
+            break
     return found
 
 
