@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -421,3 +422,11 @@ def test_malformed_json_names_line_and_column() -> None:
 
 def test_load_problem_reads_text() -> None:
     assert load_problem(json.dumps(small_problem())) == parse_problem(small_problem())
+
+
+def test_problem_errors_survive_pickling() -> None:
+    """A worker process hands its errors back field by field, not as characters."""
+    error = ProblemError([("offers[3].quantity", "must be an integer ≥ 0"), ("horizon_days", "x")])
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is ProblemError
+    assert again.errors == error.errors and str(again) == str(error)

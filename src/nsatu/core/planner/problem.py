@@ -40,6 +40,11 @@ class ProblemError(ValueError):
         more = f" (and {len(self.errors) - 20} more)" if len(self.errors) > 20 else ""
         super().__init__(f"invalid planning problem: {shown}{more}")
 
+    def __reduce__(self) -> tuple[type[ProblemError], tuple[list[tuple[str, str]]]]:
+        # Rebuilt from its errors when it crosses a process boundary (a sweep worker): the
+        # default would pass the message back in as ``errors``.
+        return (type(self), (self.errors,))
+
 
 @dataclass(frozen=True, slots=True)
 class ItemType:

@@ -41,10 +41,6 @@ class ScenarioError(ProblemError):
         shown = "; ".join(f"{path}: {message}" for path, message in self.errors[:20])
         self.args = (f"invalid scenario: {shown}",)
 
-    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[tuple[str, str]]]]:
-        # Rebuilt from its errors when it crosses a process boundary (a sweep worker).
-        return (type(self), (self.errors,))
-
 
 # -- the changes -------------------------------------------------------------------------------
 
