@@ -36,3 +36,8 @@ class Settings(BaseSettings):
     #: page answers 429 (per process: see nsatu.web.throttle). The per-account lockout is separate.
     login_failures_per_address: int = Field(default=20, ge=1)
     login_window_seconds: int = Field(default=600, ge=1)
+    #: A consignment is late (an alert) when a milestone of its plan (a leg's planned departure or
+    #: arrival) is overdue by more than this many days.
+    alert_late_after_days: int = Field(default=2, ge=0)
+    #: Hubs are checked for days over capacity from this many days before today to as many after.
+    alert_window_days: int = Field(default=7, ge=0, le=90)
