@@ -279,3 +279,28 @@ def may_act_on_consignment(actor: Actor, action: str) -> bool:
     if actor.role is Role.COORDINATOR:
         return True
     return actor.role is Role.RECIPIENT_PLANNER and action == RECEIVE_ACTION
+
+
+# --- Proof of delivery, discrepancies, end-use checks -------------------------------------------
+
+
+def may_record_receipt(actor: Actor) -> bool:
+    """The recipient records what it received (proof of delivery), as do coordinators."""
+    return actor.role in (Role.COORDINATOR, Role.RECIPIENT_PLANNER)
+
+
+def may_verify_receipt(actor: Actor, *, recorded_by: str) -> bool:
+    """Delivered is not verified: a coordinator or another recipient planner verifies a receipt,
+    never the user who recorded it."""
+    return may_record_receipt(actor) and actor.username != recorded_by
+
+
+def may_report_discrepancy(actor: Actor) -> bool:
+    """Whoever handles the goods reports what differs: the recipient, hub operators (for the
+    consignments they see), coordinators."""
+    return actor.role in (Role.COORDINATOR, Role.RECIPIENT_PLANNER, Role.HUB_OPERATOR)
+
+
+def may_record_end_use_check(actor: Actor) -> bool:
+    """End-use checks are recorded by coordinators and the recipient's planners."""
+    return actor.role in (Role.COORDINATOR, Role.RECIPIENT_PLANNER)

@@ -85,3 +85,24 @@ class TrackingEventKind(StrEnum):
     LOST = "lost"
     DAMAGED = "damaged"
     NOTE = "note"  # free text, no effect on custody
+
+
+class DiscrepancyReason(StrEnum):
+    """Why a quantity received differs from what was sent (proof of delivery, discrepancies)."""
+
+    DAMAGED = "damaged"
+    MISSING = "missing"
+    STOLEN = "stolen"
+    SUBSTITUTION = "substitution"
+    WRONG_ITEM = "wrong_item"
+    DATA_ENTRY_ERROR = "data_entry_error"
+
+
+class EndUseOutcome(StrEnum):
+    """What an end-use check found for one serial-tracked item."""
+
+    SEEN = "seen"
+    NOT_SEEN = "not_seen"
+    EXPENDED = "expended"  # documented as expended
+    DESTROYED = "destroyed"  # documented as destroyed
+    TRANSFERRED = "transferred"  # documented transfer to another unit

@@ -293,6 +293,39 @@ CONSIGNMENT = Lifecycle(
 )
 
 
+# --- Proof of delivery and discrepancies ------------------------------------------------------
+
+
+class ReceiptStatus(StrEnum):
+    RECORDED = "recorded"
+    VERIFIED = "verified"
+
+
+_RC = ReceiptStatus
+#: Delivered is not verified: a receipt is recorded, then verified by someone else
+#: (:func:`nsatu.core.access.may_verify_receipt`); only a recorded receipt may be corrected.
+RECEIPT = Lifecycle(
+    name="receipt",
+    states=ReceiptStatus,
+    initial=_RC.RECORDED,
+    actions=(_a("verify", {_RC.RECORDED}, _RC.VERIFIED),),
+)
+
+
+class DiscrepancyStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+_D = DiscrepancyStatus
+DISCREPANCY = Lifecycle(
+    name="discrepancy report",
+    states=DiscrepancyStatus,
+    initial=_D.OPEN,
+    actions=(_a("close", {_D.OPEN}, _D.CLOSED, "Close (resolved)"),),
+)
+
+
 # --- Training ------------------------------------------------------------------------------------
 
 
@@ -345,6 +378,8 @@ ALL: tuple[Lifecycle[Any], ...] = (
     ALLOCATION,
     PLAN_RUN,
     CONSIGNMENT,
+    RECEIPT,
+    DISCREPANCY,
     TRAINING_EVENT,
     SEAT_REQUEST,
 )

@@ -2,6 +2,14 @@
 
 from nsatu.db.models.allocation import Allocation
 from nsatu.db.models.audit import AuditEntry, AuditHead
+from nsatu.db.models.delivery import (
+    DiscrepancyAttachment,
+    DiscrepancyReport,
+    EndUseCheck,
+    Receipt,
+    ReceiptLine,
+    RepairSerial,
+)
 from nsatu.db.models.identity import ApiToken, User, WebSession
 from nsatu.db.models.logistics import (
     Consignment,
@@ -34,12 +42,18 @@ __all__ = [
     "ConsignmentLeg",
     "ConsignmentLine",
     "Course",
+    "DiscrepancyAttachment",
+    "DiscrepancyReport",
+    "EndUseCheck",
     "ItemType",
     "Nation",
     "NationGdp",
     "OfferLine",
     "Organisation",
     "PlanRun",
+    "Receipt",
+    "ReceiptLine",
+    "RepairSerial",
     "Requirement",
     "SeatRequest",
     "Site",

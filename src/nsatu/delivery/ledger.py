@@ -1,0 +1,368 @@
+"""The quantity ledger of offer lines and needs, derived (never stored) from allocations,
+consignment lines, the consignments' states (the replay of their events) and receipts; and the
+offer stages and need coverage that follow from it.
+
+Per consignment line of a live ``delivery`` consignment:
+
+- departed and not yet handed over (``in_transit``, ``at_hub``, ``returning``) → *in transit*;
+- handed over, received or closed with a receipt → the receipt's quantities: good, damaged and
+  rejected are *delivered*, lost is *lost*; good counts as *accepted* once the receipt is verified;
+- handed over or received without a receipt yet → *delivered* (all of it, proof pending);
+- ``lost`` → *lost*. Lines of consignments still being prepared count nowhere yet.
+
+A consignment line names its offer line, not the allocation it serves: an offer line's quantities
+are attributed to its accepted allocations in allocation order, outcome by outcome (accepted,
+pending, damaged, rejected, lost, in transit), each allocation taking up to its own quantity.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from nsatu.core.enums import ConsignmentKind, TrackingEventKind
+from nsatu.core.lifecycles import (
+    OFFER,
+    REQUIREMENT,
+    AllocationStatus,
+    ConsignmentStatus,
+    OfferStage,
+    ReceiptStatus,
+    RequirementStatus,
+)
+from nsatu.db.models import (
+    Allocation,
+    Consignment,
+    ConsignmentLine,
+    OfferLine,
+    Receipt,
+    ReceiptLine,
+    Requirement,
+    TrackingEvent,
+)
+from nsatu.db.repository import flush
+from nsatu.db.scoping import UNSCOPED
+from nsatu.errors import NotFound
+
+ZERO = Decimal(0)
+_C = ConsignmentStatus
+
+
+def _opts(unscoped: bool) -> dict[str, bool]:
+    """Reads for a caller are scoped to what it sees; the stage and coverage updates read all."""
+    return {UNSCOPED: True} if unscoped else {}
+
+
+IN_TRANSIT = frozenset({_C.IN_TRANSIT, _C.AT_HUB, _C.RETURNING})
+HANDED_OVER = frozenset({_C.HANDED_OVER, _C.RECEIVED, _C.CLOSED})
+#: Needs whose coverage the ledger sets (earlier states are not yet on the published list).
+COVERABLE = frozenset(
+    {RequirementStatus.PUBLISHED, RequirementStatus.PARTIALLY_COVERED, RequirementStatus.COVERED}
+)
+#: The stages an offer line passes on its way to delivered, in order.
+_TO_DELIVERED = ("allocate", "ship", "deliver")
+
+
+@dataclass
+class Outcomes:
+    """Where the consigned units of one offer line (or one allocation's share) are."""
+
+    accepted: Decimal = ZERO  # good, on a verified receipt
+    pending: Decimal = (
+        ZERO  # delivered, not (yet) accepted: good on a recorded receipt or no receipt
+    )
+    damaged: Decimal = ZERO
+    rejected: Decimal = ZERO
+    lost: Decimal = ZERO
+    in_transit: Decimal = ZERO
+
+    @property
+    def delivered(self) -> Decimal:
+        return self.accepted + self.pending + self.damaged + self.rejected
+
+
+@dataclass
+class Ledger:
+    kind: str
+    id: int
+    reference: str
+    requested: Decimal | None
+    pledged: Decimal
+    allocated: Decimal
+    outcomes: Outcomes = field(default_factory=Outcomes)
+    state: str = ""
+
+    @property
+    def remaining(self) -> Decimal:
+        if self.kind == "need":
+            # What the need still lacks in serviceable items.
+            return max((self.requested or ZERO) - self.outcomes.accepted, ZERO)
+        # What of the allocated quantity has neither arrived nor is on its way (lost units are
+        # owed again).
+        return max(self.allocated - self.outcomes.delivered - self.outcomes.in_transit, ZERO)
+
+    def as_dict(self) -> dict[str, object]:
+        o = self.outcomes
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "reference": self.reference,
+            "requested": self.requested,
+            "pledged": self.pledged,
+            "allocated": self.allocated,
+            "in_transit": o.in_transit,
+            "delivered": o.delivered,
+            "accepted": o.accepted,
+            "damaged": o.damaged,
+            "lost": o.lost,
+            "rejected": o.rejected,
+            "remaining": self.remaining,
+            "state": self.state,
+        }
+
+
+def offer_outcomes(
+    session: Session, offer_line_ids: Iterable[int], *, unscoped: bool = False
+) -> dict[int, Outcomes]:
+    """The outcomes of the consigned units of each offer line."""
+    ids = sorted(set(offer_line_ids))
+    out: dict[int, Outcomes] = {i: Outcomes() for i in ids}
+    if not ids:
+        return out
+    stmt = (
+        select(
+            ConsignmentLine.offer_line_id,
+            ConsignmentLine.quantity,
+            Consignment.status,
+            Receipt.status,
+            ReceiptLine.quantity_good,
+            ReceiptLine.quantity_damaged,
+            ReceiptLine.quantity_lost,
+            ReceiptLine.quantity_rejected,
+            Consignment.returned_at,
+            exists()
+            .where(
+                TrackingEvent.consignment_id == Consignment.id,
+                TrackingEvent.kind == TrackingEventKind.LOST,
+            )
+            .correlate(Consignment),
+        )
+        .join(Consignment, Consignment.id == ConsignmentLine.consignment_id)
+        .outerjoin(ReceiptLine, ReceiptLine.consignment_line_id == ConsignmentLine.id)
+        .outerjoin(Receipt, Receipt.id == ReceiptLine.receipt_id)
+        .where(
+            ConsignmentLine.offer_line_id.in_(ids),
+            Consignment.kind == ConsignmentKind.DELIVERY,
+        )
+    )
+    rows = session.execute(stmt, execution_options=_opts(unscoped))
+    for (
+        offer_id,
+        qty,
+        status,
+        receipt_status,
+        good,
+        damaged,
+        lost,
+        rejected,
+        returned,
+        was_lost,
+    ) in rows:
+        o = out[offer_id]
+        if receipt_status is not None:
+            if receipt_status == ReceiptStatus.VERIFIED:
+                o.accepted += good
+            else:
+                o.pending += good
+            o.damaged += damaged
+            o.lost += lost
+            o.rejected += rejected
+        elif status == _C.LOST or (status == _C.CLOSED and was_lost):
+            o.lost += qty
+        elif status == _C.CLOSED and returned is not None:
+            pass  # turned back: the goods went home
+        elif status in HANDED_OVER:
+            o.pending += qty
+        elif status in IN_TRANSIT:
+            o.in_transit += qty
+    return out
+
+
+def _accepted_allocations(
+    session: Session,
+    *,
+    offer_ids: list[int] | None = None,
+    need_ids: list[int] | None = None,
+    unscoped: bool = False,
+) -> list[Allocation]:
+    stmt = select(Allocation).where(Allocation.status == AllocationStatus.ACCEPTED)
+    if offer_ids is not None:
+        stmt = stmt.where(Allocation.offer_line_id.in_(offer_ids))
+    if need_ids is not None:
+        stmt = stmt.where(Allocation.requirement_id.in_(need_ids))
+    stmt = stmt.order_by(Allocation.id)
+    return list(session.scalars(stmt, execution_options=_opts(unscoped)))
+
+
+_ORDER = ("accepted", "pending", "damaged", "rejected", "lost", "in_transit")
+
+
+def split(total: Outcomes, allocations: list[Allocation]) -> dict[int, Outcomes]:
+    """Attribute an offer line's outcomes to its allocations (allocation order, outcome by
+    outcome, each allocation up to its quantity). Units beyond every allocation stay unattributed."""
+    shares = {a.id: Outcomes() for a in allocations}
+    stream = [(name, getattr(total, name)) for name in _ORDER]
+    i = 0
+    for alloc in allocations:
+        room = alloc.quantity
+        while room > 0 and i < len(stream):
+            name, left = stream[i]
+            take = min(room, left)
+            if take > 0:
+                setattr(shares[alloc.id], name, getattr(shares[alloc.id], name) + take)
+                room -= take
+                left -= take
+            if left == 0:
+                i += 1
+            else:
+                stream[i] = (name, left)
+    return shares
+
+
+def offer_ledgers(
+    session: Session, offer_line_ids: Iterable[int], *, unscoped: bool = False
+) -> list[Ledger]:
+    ids = sorted(set(offer_line_ids))
+    offers = session.scalars(
+        select(OfferLine).where(OfferLine.id.in_(ids)), execution_options=_opts(unscoped)
+    ).all()
+    outcomes = offer_outcomes(session, ids, unscoped=unscoped)
+    allocated: dict[int, Decimal] = defaultdict(Decimal)
+    for a in _accepted_allocations(session, offer_ids=ids, unscoped=unscoped):
+        allocated[a.offer_line_id] += a.quantity
+    return [
+        Ledger(
+            kind="offer_line",
+            id=o.id,
+            reference=o.reference,
+            requested=None,
+            pledged=o.quantity or ZERO,
+            allocated=allocated[o.id],
+            outcomes=outcomes[o.id],
+            state=str(o.stage),
+        )
+        for o in sorted(offers, key=lambda o: o.id)
+    ]
+
+
+def need_ledgers(
+    session: Session, need_ids: Iterable[int], *, unscoped: bool = False
+) -> list[Ledger]:
+    ids = sorted(set(need_ids))
+    opts = _opts(unscoped)
+    needs = session.scalars(
+        select(Requirement).where(Requirement.id.in_(ids)), execution_options=opts
+    ).all()
+    live = session.execute(
+        select(Allocation.requirement_id, Allocation.quantity).where(
+            Allocation.requirement_id.in_(ids),
+            Allocation.status.in_([AllocationStatus.PROPOSED, AllocationStatus.ACCEPTED]),
+        ),
+        execution_options=opts,
+    )
+    pledged: dict[int, Decimal] = defaultdict(Decimal)
+    for need_id, qty in live:
+        pledged[need_id] += qty
+    mine = _accepted_allocations(session, need_ids=ids, unscoped=unscoped)
+    offer_ids = sorted({a.offer_line_id for a in mine})
+    # Every accepted allocation of those offer lines competes for their units, not only ours.
+    all_allocs = _accepted_allocations(session, offer_ids=offer_ids, unscoped=unscoped)
+    by_offer: dict[int, list[Allocation]] = defaultdict(list)
+    for a in all_allocs:
+        by_offer[a.offer_line_id].append(a)
+    totals = offer_outcomes(session, offer_ids, unscoped=unscoped)
+    shares: dict[int, Outcomes] = {}
+    for offer_id, allocs in by_offer.items():
+        shares.update(split(totals[offer_id], allocs))
+    ledgers = []
+    for n in sorted(needs, key=lambda n: n.id):
+        led = Ledger(
+            kind="need",
+            id=n.id,
+            reference=n.reference,
+            requested=n.quantity_approved
+            if n.quantity_approved is not None
+            else n.quantity_requested,
+            pledged=pledged[n.id],
+            allocated=ZERO,
+            state=str(n.status),
+        )
+        for a in mine:
+            if a.requirement_id == n.id:
+                led.allocated += a.quantity
+                share = shares[a.id]
+                for f in fields(Outcomes):
+                    total = getattr(led.outcomes, f.name) + getattr(share, f.name)
+                    setattr(led.outcomes, f.name, total)
+        ledgers.append(led)
+    return ledgers
+
+
+def offer_ledger(session: Session, offer_line_id: int) -> Ledger:
+    found = offer_ledgers(session, [offer_line_id])
+    if not found:
+        raise NotFound(f"offer line {offer_line_id} not found")
+    return found[0]
+
+
+def need_ledger(session: Session, need_id: int) -> Ledger:
+    found = need_ledgers(session, [need_id])
+    if not found:
+        raise NotFound(f"need {need_id} not found")
+    return found[0]
+
+
+# --- What follows from the ledger ---------------------------------------------------------------
+
+
+def coverage(ledger: Ledger) -> RequirementStatus | None:
+    """The coverage state a need's ledger calls for, or ``None`` when nothing is accepted yet."""
+    if ledger.outcomes.accepted <= 0:
+        return None
+    if ledger.outcomes.accepted >= (ledger.requested or ZERO):
+        return RequirementStatus.COVERED
+    return RequirementStatus.PARTIALLY_COVERED
+
+
+def apply(session: Session, offer_line_ids: Iterable[int]) -> None:
+    """Move the given offer lines, and the needs they are allocated to, to the stage and coverage
+    their ledgers call for (through their lifecycles). An offer line is delivered once all its
+    allocated quantity has been received; a need is covered once what was accepted reaches what
+    it asks for, partially covered before."""
+    ids = sorted(set(offer_line_ids))
+    everything = _opts(True)
+    for led in offer_ledgers(session, ids, unscoped=True):
+        if led.allocated > 0 and led.outcomes.delivered >= led.allocated:
+            offer = session.get(OfferLine, led.id, execution_options=everything)
+            assert offer is not None
+            stage = offer.stage
+            for action in _TO_DELIVERED:
+                if action in OFFER.allowed_actions(stage):
+                    stage = OFFER.apply(stage, action)
+            if stage == OfferStage.DELIVERED and offer.stage != stage:
+                offer.stage = stage
+    allocs = _accepted_allocations(session, offer_ids=ids, unscoped=True)
+    for led in need_ledgers(session, {a.requirement_id for a in allocs}, unscoped=True):
+        target = coverage(led)
+        need = session.get(Requirement, led.id, execution_options=everything)
+        assert need is not None
+        if target is None or need.status not in COVERABLE or need.status == target:
+            continue
+        action = "cover" if target == RequirementStatus.COVERED else "cover_partially"
+        need.status = REQUIREMENT.apply(need.status, action)
+    flush(session, "ledger")
