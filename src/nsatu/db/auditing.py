@@ -38,6 +38,7 @@ already; entries are appended after the flush's own writes, so the last entry is
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -149,6 +150,9 @@ def _state(obj: object) -> InstanceState[Any]:
 def _recorded(key: str, value: Any) -> Any:
     if key in SECRET_COLUMNS and value is not None:
         return REDACTED
+    if isinstance(value, bytes):
+        # File contents (attachments) are recorded by their digest and size, not copied.
+        return f"sha256:{hashlib.sha256(value).hexdigest()} ({len(value)} bytes)"
     return json_safe(value)
 
 

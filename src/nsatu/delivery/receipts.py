@@ -32,14 +32,14 @@ RECEIVABLE = frozenset({ConsignmentStatus.HANDED_OVER, ConsignmentStatus.RECEIVE
 _NON_GOOD = ("damaged", "lost", "rejected")
 
 
-def _actor(session: Session) -> Actor:
+def current_actor(session: Session) -> Actor:
     actor = actor_of(session)
     if actor is None:  # in-process code: recorded as the system
         return system_actor("system")
     return actor
 
 
-def _consignment(session: Session, consignment_id: int) -> Consignment:
+def visible_consignment(session: Session, consignment_id: int) -> Consignment:
     obj = session.get(Consignment, consignment_id)
     if obj is None:
         raise ConsignmentNotFound(f"consignment {consignment_id} not found")
@@ -48,7 +48,7 @@ def _consignment(session: Session, consignment_id: int) -> Consignment:
 
 def get_receipt(session: Session, consignment_id: int) -> Receipt:
     """The receipt of a consignment the actor sees (404 otherwise)."""
-    _consignment(session, consignment_id)
+    visible_consignment(session, consignment_id)
     obj = session.scalar(select(Receipt).where(Receipt.consignment_id == consignment_id))
     if obj is None:
         raise errors.ReceiptNotFound(f"consignment {consignment_id} has no proof of delivery yet")
@@ -174,8 +174,8 @@ def record_receipt(session: Session, consignment_id: int, data: s.ReceiptCreate)
         NotHandedOver, ReceiptExists: 409.
         InvalidInput: a line is unknown, missing, without a reason, or the quantities do not add up.
     """
-    actor = _actor(session)
-    consignment = _consignment(session, consignment_id)
+    actor = current_actor(session)
+    consignment = visible_consignment(session, consignment_id)
     if not may_record_receipt(actor):
         raise PermissionDenied("only the recipient's planners and coordinators record receipts")
     if consignment.status not in RECEIVABLE:
@@ -210,7 +210,7 @@ def record_receipt(session: Session, consignment_id: int, data: s.ReceiptCreate)
 
 def update_receipt(session: Session, consignment_id: int, data: s.ReceiptUpdate) -> Receipt:
     """Correct a receipt not yet verified (a stale ``version`` is a 409 and changes nothing)."""
-    actor = _actor(session)
+    actor = current_actor(session)
     receipt = get_receipt(session, consignment_id)
     if not may_record_receipt(actor):
         raise PermissionDenied("only the recipient's planners and coordinators correct receipts")
@@ -219,7 +219,7 @@ def update_receipt(session: Session, consignment_id: int, data: s.ReceiptUpdate)
         raise errors.ReceiptVerified(
             f"receipt {receipt.id} was verified by {receipt.verified_by}; it no longer changes"
         )
-    consignment = _consignment(session, consignment_id)
+    consignment = visible_consignment(session, consignment_id)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "lines"})
     for key, value in changes.items():
         if value is None and key != "note":
@@ -246,7 +246,7 @@ def update_receipt(session: Session, consignment_id: int, data: s.ReceiptUpdate)
 
 def verify_receipt(session: Session, consignment_id: int, *, version: int) -> Receipt:
     """Verify a receipt: another user than the one who recorded it confirms it."""
-    actor = _actor(session)
+    actor = current_actor(session)
     receipt = get_receipt(session, consignment_id)
     if not may_verify_receipt(actor, recorded_by=receipt.recorded_by):
         raise PermissionDenied(
