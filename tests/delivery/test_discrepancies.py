@@ -19,7 +19,7 @@ from tests.delivery.world import RECORDER, as_actor, delivered
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
-CSV = "serial;state\nSN1;damaged\nSN2;missing\n".encode()
+CSV = b"serial;state\nSN1;damaged\nSN2;missing\n"
 
 
 def xlsx() -> bytes:
