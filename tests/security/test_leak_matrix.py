@@ -465,6 +465,10 @@ INGEST_TEST = (
     "tests/web/test_api_tracking_ingest.py (every role: scope of consignments and refusals, "
     "hub operators at their hub, proof of delivery, 403 for auditors and the public)"
 )
+HUB_OPS_TEST = (
+    "tests/web/test_api_hub_ops.py (every role: figures and alerts made of the consignments it "
+    "sees; a hub operator its own hub only, another a 404)"
+)
 PLAN_RUNS_TEST = "tests/web/test_api_plan_runs.py (coordinator runs and decides; auditor reads, 403 on writes; every other role 404)"
 ELSEWHERE = {
     ("GET", "/api/plan-runs"): PLAN_RUNS_TEST,
@@ -477,6 +481,9 @@ ELSEWHERE = {
     ("POST", "/api/tracking-events/batch"): INGEST_TEST,
     ("GET", "/api/tracking-rejections"): INGEST_TEST,
     ("POST", "/api/tracking-rejections/replay"): INGEST_TEST,
+    # Aggregates over consignments (tonnes per day, alerts), not records of one collection.
+    ("GET", "/api/alerts"): HUB_OPS_TEST,
+    ("GET", "/api/hubs/{id}/utilisation"): HUB_OPS_TEST,
 }
 
 #: Routes only some roles may call at all; every other caller gets 404, as for no route.

@@ -12,6 +12,7 @@ from nsatu.cli import (
     db_cmds,
     demo_cmds,
     events_cmds,
+    hub_cmds,
     plan_cmds,
     plan_db_cmds,
     plan_scenario_cmds,
@@ -48,6 +49,7 @@ app.add_typer(demo_cmds.app, name="demo")
 app.add_typer(audit_cmds.app, name="audit")
 app.add_typer(events_cmds.app, name="events")
 app.add_typer(consignment_cmds.app, name="consignments")
+app.add_typer(hub_cmds.app, name="hubs")
 plan_db_cmds.register(plan_cmds.app)
 plan_scenario_cmds.register(plan_cmds.app)
 app.add_typer(plan_cmds.app, name="plan")

@@ -21,7 +21,7 @@ from nsatu.reference.service import ENTITIES as REFERENCE_ENTITIES
 from nsatu.settings import Settings
 from nsatu.training.service import ENTITIES as TRAINING_ENTITIES
 from nsatu.web import auth, errors, openapi
-from nsatu.web.api import audit, logistics, needs, offers, plans, reference
+from nsatu.web.api import audit, hubs, logistics, needs, offers, plans, reference
 from nsatu.web.api import auth as auth_api
 from nsatu.web.crud_routes import entity_router
 from nsatu.web.deps import DbSession, guard_request
@@ -41,6 +41,7 @@ def api_router() -> APIRouter:
 
     api.include_router(auth_api.router)
     api.include_router(audit.router)
+    api.include_router(hubs.router)
     api.include_router(logistics.router)
     api.include_router(needs.router)
     api.include_router(offers.router)
