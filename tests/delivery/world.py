@@ -34,6 +34,7 @@ class Delivered:
     need_id: int
     allocation_id: int
     serials: tuple[str, ...]
+    item_type_id: int | None
 
 
 def ev(
@@ -101,7 +102,9 @@ def delivered(
     result = ingest.ingest(session, events)
     assert result.rejected == 0, result.refusals
     session.refresh(consignment)
-    return Delivered(r, consignment.id, line.id, offer.id, need.id, alloc.id, serials)
+    return Delivered(
+        r, consignment.id, line.id, offer.id, need.id, alloc.id, serials, offer.item_type_id
+    )
 
 
 def as_actor(session: Session, actor: Actor) -> Session:
