@@ -41,3 +41,7 @@ class Settings(BaseSettings):
     alert_late_after_days: int = Field(default=2, ge=0)
     #: Hubs are checked for days over capacity from this many days before today to as many after.
     alert_window_days: int = Field(default=7, ge=0, le=90)
+    #: An end-use check of a delivered serial-tracked item is overdue after this many days.
+    end_use_check_days: int = Field(default=180, ge=1, le=3650)
+    #: The largest attachment of a discrepancy report, in bytes.
+    attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1, le=100 * 1024 * 1024)
