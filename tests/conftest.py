@@ -30,6 +30,7 @@ from nsatu.db.models import User
 from nsatu.db.session import enable_sqlite_savepoints, make_engine
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from nsatu.web.jobs import InlineJobRunner
 from tests.factories import make_token, make_user
 
 PG_ENV = "NSATU_TEST_DATABASE_URL"
@@ -198,13 +199,17 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 def client(session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
     """A client of the app on the test's database, signed in as a coordinator (a real user with a
     real bearer token). ``anonymous_client`` has no credentials."""
-    app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
+    app = create_app(
+        Settings(database_url="sqlite://"), session_factory=session_factory, jobs=InlineJobRunner()
+    )
     with TestClient(app, raise_server_exceptions=False) as c:
         yield as_coordinator(c, session_factory)
 
 
 @pytest.fixture
 def anonymous_client(session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
+    app = create_app(
+        Settings(database_url="sqlite://"), session_factory=session_factory, jobs=InlineJobRunner()
+    )
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c

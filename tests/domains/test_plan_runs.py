@@ -7,6 +7,7 @@ deterministic stand-in, where only what is stored matters, not what the optimise
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -110,6 +111,30 @@ def test_the_same_data_gives_runs_with_the_same_digest(
         again = runs.start_run(s, COORDINATOR, PARAMS)
         s.flush()
         assert again.input_digest == _run(session_factory, run_id).input_digest
+
+
+def test_a_run_no_job_can_still_be_working_on_is_failed(
+    session_factory: sessionmaker[Session], run_id: int
+) -> None:
+    updated = _run(session_factory, run_id).updated_at
+    limit = 20 + runs.INTERRUPTED_GRACE_S  # the run's time limit (PARAMS) plus the grace
+    # within its time limit and grace: a job may still be solving it
+    assert runs.reap_interrupted(session_factory, now=updated + dt.timedelta(seconds=limit)) == []
+    assert _run(session_factory, run_id).status is PlanRunStatus.QUEUED
+    later = updated + dt.timedelta(seconds=limit + 1)
+    assert runs.reap_interrupted(session_factory, now=later) == [run_id]
+    run = _run(session_factory, run_id)
+    assert run.status is PlanRunStatus.FAILED and run.error == runs.INTERRUPTED
+    assert runs.reap_interrupted(session_factory, now=later) == []  # once
+
+
+def test_finished_runs_are_never_reaped(
+    session_factory: sessionmaker[Session], run_id: int
+) -> None:
+    runs.execute_run(session_factory, run_id, solver=fake_solver)
+    far = _run(session_factory, run_id).updated_at + dt.timedelta(days=30)
+    assert runs.reap_interrupted(session_factory, now=far) == []
+    assert _run(session_factory, run_id).status is PlanRunStatus.FINISHED
 
 
 # --- execute: storage (fake solver) ---------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nsatu.core.access import Role
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from nsatu.web.jobs import InlineJobRunner
 from tests.conftest import sign_in
 from tests.web.browser_server import (
     CHROMIUM_ARGS,
@@ -116,7 +117,11 @@ def as_role(session_factory: sessionmaker[Session]) -> Iterator[MakeClient]:
     opened: list[TestClient] = []
 
     def make(role: Role) -> TestClient:
-        app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
+        app = create_app(
+            Settings(database_url="sqlite://"),
+            session_factory=session_factory,
+            jobs=InlineJobRunner(),
+        )
         c = TestClient(app, raise_server_exceptions=False)
         if role is not Role.PUBLIC:
             sign_in(c, session_factory, role=role)

@@ -166,7 +166,30 @@ def export_problem_command(
     console.print(f"Wrote {file}")
 
 
+def reap_command(as_json: bool = JsonOpt) -> None:
+    """Fail the plan runs left queued or running by a web process that stopped (a restart):
+    those untouched for longer than their time limit plus two minutes. The web app does this
+    as it starts."""
+    from nsatu.db.session import make_engine, make_session_factory
+    from nsatu.planning import runs
+
+    engine = make_engine(settings().database_url)
+    try:
+        reaped = runs.reap_interrupted(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json({"failed": reaped})
+    elif reaped:
+        console.print(
+            f"Marked {len(reaped)} interrupted run(s) failed: {', '.join(map(str, reaped))}"
+        )
+    else:
+        console.print("No interrupted runs.")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``run`` and ``export-problem`` to ``app`` (the ``plan`` sub-app)."""
+    """Add ``run``, ``export-problem`` and ``reap`` to ``app`` (the ``plan`` sub-app)."""
     app.command("run")(run_command)
     app.command("export-problem")(export_problem_command)
+    app.command("reap")(reap_command)

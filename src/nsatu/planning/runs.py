@@ -356,6 +356,46 @@ def _fail(
         return crud.act(session, RESOURCE, run_id, "fail", effect=effect)
 
 
+# A run is worked on by a job of the process that started it; when that process stops (a restart,
+# a crash) the run would stay queued or running for ever. Its job writes progress while it runs,
+# but not while HiGHS is inside one solve, which may last the run's whole time limit: a run
+# untouched for longer than its time limit plus this grace has no live job.
+INTERRUPTED_GRACE_S = 120.0
+INTERRUPTED = (
+    "interrupted: the process running this plan stopped before it finished (a restart?); "
+    "start a new run"
+)
+
+
+def reap_interrupted(
+    factory: sessionmaker[Session], *, now: dt.datetime | None = None
+) -> list[int]:
+    """Fail the queued or running runs that no live job can still be working on (see
+    :data:`INTERRUPTED_GRACE_S`); returns their ids. The web app calls this as it starts, and
+    ``nsatu plan reap`` on demand."""
+    now = now or utcnow()
+    with transaction(factory) as session:
+        rows = session.execute(
+            select(PlanRun.id, PlanRun.parameters, PlanRun.updated_at).where(
+                PlanRun.status.in_([PlanRunStatus.QUEUED, PlanRunStatus.RUNNING])
+            )
+        ).all()
+    stale = [
+        run_id
+        for run_id, parameters, updated_at in rows
+        if (now - updated_at).total_seconds()
+        > float((parameters or {}).get("time_limit_s", 60.0)) + INTERRUPTED_GRACE_S
+    ]
+    reaped: list[int] = []
+    for run_id in stale:
+        try:
+            _fail(factory, run_id, INTERRUPTED, time.perf_counter())
+        except Conflict:  # finished or failed meanwhile: not interrupted after all
+            continue
+        reaped.append(run_id)
+    return reaped
+
+
 def _record_plan(run: PlanRun, plan: Plan, baseline: float | None) -> None:
     run.solver, run.solver_version = SOLVER_NAME, solver_version()
     run.plan = plan.to_json()

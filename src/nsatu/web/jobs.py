@@ -64,6 +64,7 @@ class InlineJobRunner:
 
 
 def runner_of(app: FastAPI) -> JobRunner:
-    """The app's runner; an app started without its lifespan runs jobs inline."""
+    """The app's runner; an app that was given none and is used without its lifespan (a
+    ``TestClient`` outside a ``with`` block) runs jobs inline."""
     runner = getattr(app.state, "jobs", None)
     return runner if runner is not None else InlineJobRunner()
