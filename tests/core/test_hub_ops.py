@@ -151,3 +151,17 @@ def test_undated_milestones_are_skipped() -> None:
     late = h.lateness(legs, [], D2)
     assert late is not None and (late.milestone, late.site_id, late.days_late) == ("arrival", 3, 1)
     assert h.lateness([h.PlannedLeg(1, 1, 2, None, None)], [], D3) is None
+
+
+def test_map_projection_keeps_north_up_and_east_right_inside_the_box() -> None:
+    from nsatu.core.geo import Box, project
+
+    box = Box(400, 300, pad=20)
+    # Leipzig, Rzeszów, Kyiv.
+    pts = project([(51.34, 12.37), (50.04, 22.0), (50.45, 30.52)], box)
+    (lx, ly), (rx, ry), (kx, ky) = pts
+    assert lx < rx < kx and ly < ky < ry  # west to east; Leipzig is the most northern
+    assert all(20 <= x <= 380 and 20 <= y <= 280 for x, y in pts)
+    assert min(x for x, _ in pts) == 20 and max(x for x, _ in pts) == 380  # the wide side fills
+    assert project([(50.0, 20.0)], box) == [(200, 150)]
+    assert project([], box) == []

@@ -21,6 +21,7 @@ The public, which sees anonymised lines, never sees their donor on any list or o
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections import Counter
@@ -32,7 +33,7 @@ from typing import Any
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, String, Text, select
+from sqlalchemy import Engine, String, Text, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import Role
@@ -53,7 +54,16 @@ NO_RECORDS = {
     "/docs/oauth2-redirect": "Swagger UI's OAuth2 redirect helper: a fixed script, no records",
     "/static": "the stylesheet mount: files shipped with the package, no records",
     "/vendor": "the front-end packages mount (node_modules, when installed): files, no records",
+    "/events/import": "the scan-file upload form (its answer to a POST lists what was sent)",
 }
+
+#: A hub's pages (and the hubs with their alerts): every caller sees every hub but a hub operator,
+#: who sees its own only (another is a 404, as a missing one). Their figures, boards and alerts are
+#: made of the consignments the caller may see, whose texts are searched like any page's.
+HUB_PAGES = frozenset({"/hubs", "/hubs/{id}", "/hubs/{id}/board"})
+#: The days the world's legs are planned on (set by the fixture), and the days the pages show.
+LEG_DAYS = (dt.date(2025, 3, 1), dt.date(2025, 3, 2))
+HUB_SPAN = {"from": "2025-02-25", "to": "2025-03-10"}
 
 #: Pages only some roles may open; every other caller gets 404, as for no page. Their content is
 #: searched like any other page's (the readers may see every record, so nothing is unseen).
@@ -130,7 +140,7 @@ def _extra_queries(collection: str, m: Matrix) -> list[dict[str, str]]:
 @dataclass(frozen=True)
 class Page:
     path: str
-    kind: str  # home | list | form | detail | edit | gated | no-records
+    kind: str  # home | list | form | detail | edit | gated | hubs | no-records
     collection: str = ""
 
     def __str__(self) -> str:
@@ -159,6 +169,8 @@ def classify(path: str) -> Page | None:
         return Page(path, "no-records")
     if path in GATED:
         return Page(path, "gated", path.removeprefix("/").split("/")[0])
+    if path in HUB_PAGES:
+        return Page(path, "hubs", "consignments")
     if path == "/":
         return Page(path, "home")
     parts = path.removeprefix("/").split("/")
@@ -250,6 +262,13 @@ def pages(engine: Engine) -> Iterator[Pages]:
     )
     with factory() as session:
         world = build_world(session)
+        # Planned in the past and never scanned: every consignment is on its hub's board and
+        # behind its plan, so the hub pages show every consignment the caller may see.
+        session.execute(
+            update(models.ConsignmentLeg).values(
+                planned_departure_on=LEG_DAYS[0], planned_arrival_on=LEG_DAYS[1]
+            )
+        )
         session.commit()
     plan_runs = _plan_runs(factory)
     app = create_app(Settings(database_url="sqlite://"), session_factory=factory)
@@ -436,6 +455,35 @@ def _check_gated(p: Pages, page: Page, caller: Caller) -> list[str]:
     return problems
 
 
+def _check_hubs(p: Pages, page: Page, caller: Caller) -> list[str]:
+    w, coll = p.m.world, COLLECTIONS["consignments"]
+    actor = caller.actor
+    cases: list[tuple[str, int | None, int]] = []
+    if page.path == "/hubs":
+        cases.append(("/hubs", None, 200))
+    else:
+        cases.append((_with_id(page.path, MISSING_ID), None, 404))
+        for hub in w.hubs.values():
+            own = actor.role is not Role.HUB_OPERATOR or actor.site_id == hub.id
+            cases.append((_with_id(page.path, hub.id), hub.id, 200 if own else 404))
+    problems = []
+    for path, hub_id, expected in cases:
+        r = _get(p, caller, path, HUB_SPAN)
+        problems += _leaks(p, caller, path, r)
+        if r.status_code != expected:
+            problems.append(f"{caller.name}: {path} answered {r.status_code}, not {expected}")
+        if r.status_code != 200 or page.path == "/hubs/{id}":
+            continue
+        # Not empty by accident: the alerts (every consignment is late) and each board name every
+        # consignment the caller may see (through that hub).
+        for rec in w.records["consignments"]:
+            through = hub_id is None or hub_id in rec.facts["site_ids"]
+            texts = p.texts["consignments", rec.id]
+            if through and coll.visible(actor, rec.facts) and not any(t in r.text for t in texts):
+                problems.append(f"{caller.name}: {path} omits {rec.label}, which it may see")
+    return problems
+
+
 def _check_no_records(p: Pages, page: Page, caller: Caller) -> list[str]:
     if "{" in page.path or page.path in ("/static", "/vendor"):
         return []
@@ -453,6 +501,7 @@ CHECKS = {
     "detail": _check_detail,
     "edit": _check_edit,
     "gated": _check_gated,
+    "hubs": _check_hubs,
     "no-records": _check_no_records,
 }
 

@@ -1,0 +1,168 @@
+"""Execution pages: hubs with the alerts (``/hubs``), a hub's utilisation chart
+(``/hubs/{id}``), its consignment board (``/hubs/{id}/board``), a consignment's event chain and
+map (``/consignments/{id}``) and the scan-file import (``/events/import``).
+
+Everything is read through :mod:`nsatu.logistics.hub_ops` and
+:mod:`nsatu.logistics.tracking_view` (scoped: a hub operator sees its own hub only, a
+consignment outside the caller's scope is the ordinary 404 page) and written through the ingest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.params import File
+from fastapi.responses import Response
+
+from nsatu.core.access import records_tracking_events
+from nsatu.core.geo import Box, project
+from nsatu.errors import InvalidInput, PermissionDenied
+from nsatu.logistics import hub_ops, ingest, scanfile, tracking_view
+from nsatu.logistics.hub_schemas import AlertRead, UtilisationRead
+from nsatu.web.auth import CurrentActor
+from nsatu.web.deps import DbSession, PathId
+from nsatu.web.views.rendering import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+#: Days shown by default: the last fortnight and the coming week.
+BEFORE, AFTER = 13, 7
+#: The largest scan file the page accepts (the CLI takes any size).
+MAX_UPLOAD = 5 * 1024 * 1024
+MAP = Box(560, 360, pad=28)
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _span(request: Request) -> tuple[dt.date, dt.date, dict[str, str]]:
+    """``from``/``to`` of the query (defaults around today); a bad date is a 422 naming it."""
+    params = {k: v for k, v in request.query_params.items() if k in ("from", "to") and v}
+    today = _today()
+    try:
+        start = dt.date.fromisoformat(params["from"]) if "from" in params else None
+        end = dt.date.fromisoformat(params["to"]) if "to" in params else None
+    except ValueError as exc:
+        raise InvalidInput("from/to: dates are YYYY-MM-DD", field="from") from exc
+    span = dt.timedelta(days=BEFORE + AFTER)
+    if start is None:
+        start = end - span if end else today - dt.timedelta(days=BEFORE)
+    if end is None:
+        end = start + span
+    return start, end, params
+
+
+def _alerts(request: Request, session: Any) -> list[AlertRead]:
+    settings = request.app.state.settings
+    return [
+        AlertRead.of(a)
+        for a in hub_ops.alerts(
+            session,
+            today=_today(),
+            late_after_days=settings.alert_late_after_days,
+            window_days=settings.alert_window_days,
+        )
+    ]
+
+
+@router.get("/hubs", name="hubs_list")
+def hubs_list(request: Request, session: DbSession) -> Response:
+    return render(
+        request,
+        "hubs/list.html",
+        {"hubs": hub_ops.hubs(session), "alerts": _alerts(request, session)},
+    )
+
+
+@router.get("/hubs/{id}", name="hub_utilisation")
+def hub_page(request: Request, session: DbSession, id: PathId) -> Response:
+    start, end, params = _span(request)
+    u = UtilisationRead.of(hub_ops.hub_utilisation(session, id, start=start, end=end))
+    chart = {
+        "labels": [d.on.isoformat() for d in u.days],
+        "planned": [float(d.total.planned_in_t) for d in u.days],
+        "actual": [float(d.total.actual_in_t) for d in u.days],
+        "capacity": [
+            None if d.total.capacity_t is None else float(d.total.capacity_t) for d in u.days
+        ],
+        "over": [d.over_capacity for d in u.days],
+        "backlog": [d.backlog for d in u.days],
+    }
+    alerts = [a for a in _alerts(request, session) if a.hub_id == id]
+    return render(
+        request,
+        "hubs/utilisation.html",
+        {"u": u, "chart": chart, "params": params, "alerts": alerts, "today": _today()},
+    )
+
+
+@router.get("/hubs/{id}/board", name="hub_board")
+def hub_board(request: Request, session: DbSession, id: PathId) -> Response:
+    start, end, params = _span(request)
+    if (end - start).days >= hub_ops.MAX_DAYS or end < start:
+        raise InvalidInput(f"to: between from and {hub_ops.MAX_DAYS} days after it", field="to")
+    b = tracking_view.board(session, id, start=start, end=end)
+    width = len(b.days)
+
+    def bar(first: dt.date, last: dt.date) -> dict[str, float]:
+        lo = max((first - b.start).days, 0)
+        hi = min((last - b.start).days + 1, width)
+        return {"left": 100 * lo / width, "width": 100 * max(hi - lo, 0) / width}
+
+    return render(
+        request,
+        "hubs/board.html",
+        {"b": b, "bar": bar, "params": params, "today": _today()},
+    )
+
+
+@router.get("/consignments/{id}", name="consignment_detail")
+def consignment_detail(request: Request, session: DbSession, id: PathId) -> Response:
+    p = tracking_view.picture(session, id, today=_today())
+    ids = sorted(p.sites)
+    points = project([(float(p.sites[i].latitude), float(p.sites[i].longitude)) for i in ids], MAP)
+    xy = dict(zip(ids, points, strict=True))
+    return render(
+        request,
+        "consignments/detail.html",
+        {"p": p, "xy": xy, "map": MAP},
+    )
+
+
+@router.get("/events/import", name="events_import")
+def events_import_form(request: Request, actor: CurrentActor) -> Response:
+    return render(
+        request, "events/import.html", {"result": None, "may": records_tracking_events(actor)}
+    )
+
+
+@router.post("/events/import", name="events_import_post")
+def events_import(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    if not records_tracking_events(actor):
+        raise PermissionDenied("only coordinators, hub operators and the recipient record events")
+    raw = file.file.read(MAX_UPLOAD + 1)
+    if len(raw) > MAX_UPLOAD:
+        raise InvalidInput(f"file: larger than {MAX_UPLOAD // 1024 // 1024} MB", field="file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("file: not UTF-8 text", field="file") from exc
+    try:
+        events = scanfile.parse(text)
+        result = ingest.ingest(session, events)
+    except InvalidInput as exc:
+        context = {"result": None, "error": exc.detail, "may": True, "name": file.filename}
+        return render(request, "events/import.html", context, status=422)
+    return render(
+        request,
+        "events/import.html",
+        {"result": result, "may": True, "name": file.filename},
+    )
