@@ -317,6 +317,7 @@ COLLECTIONS: dict[str, Collection] = {
             {"description": "changed"},
             _offer_creates,
             OFFER,
+            sub_reads=frozenset({"ledger"}),
         ),
         Collection(
             "needs",
@@ -326,6 +327,7 @@ COLLECTIONS: dict[str, Collection] = {
             {"title": "changed"},
             _need_creates,
             REQUIREMENT,
+            sub_reads=frozenset({"ledger"}),
         ),
         Collection(
             "allocations",
@@ -470,6 +472,10 @@ HUB_OPS_TEST = (
     "sees; a hub operator its own hub only, another a 404)"
 )
 PLAN_RUNS_TEST = "tests/web/test_api_plan_runs.py (coordinator runs and decides; auditor reads, 403 on writes; every other role 404)"
+DELIVERY_TEST = (
+    "tests/web/test_api_delivery.py (every role: receipts, discrepancies, attachments, end-use "
+    "checks and serial reports follow the consignment's scope; who may record and verify)"
+)
 ELSEWHERE = {
     ("GET", "/api/plan-runs"): PLAN_RUNS_TEST,
     ("POST", "/api/plan-runs"): PLAN_RUNS_TEST,
@@ -483,6 +489,23 @@ ELSEWHERE = {
     ("POST", "/api/tracking-rejections/replay"): INGEST_TEST,
     # Aggregates over consignments (tonnes per day, alerts), not records of one collection.
     ("GET", "/api/alerts"): HUB_OPS_TEST,
+    # Proof of delivery is one record per consignment (a sub-resource that may not exist yet);
+    # discrepancy reports, attachments, checks and serial reports need a delivered consignment.
+    ("GET", "/api/consignments/{id}/receipt"): DELIVERY_TEST,
+    ("POST", "/api/consignments/{id}/receipt"): DELIVERY_TEST,
+    ("PATCH", "/api/consignments/{id}/receipt"): DELIVERY_TEST,
+    ("POST", "/api/consignments/{id}/receipt/verify"): DELIVERY_TEST,
+    ("POST", "/api/consignments/{id}/repair-serials"): DELIVERY_TEST,
+    ("GET", "/api/discrepancies"): DELIVERY_TEST,
+    ("POST", "/api/discrepancies"): DELIVERY_TEST,
+    ("GET", "/api/discrepancies/{id}"): DELIVERY_TEST,
+    ("POST", "/api/discrepancies/{id}/close"): DELIVERY_TEST,
+    ("POST", "/api/discrepancies/{id}/attachments"): DELIVERY_TEST,
+    ("GET", "/api/attachments/{id}"): DELIVERY_TEST,
+    ("POST", "/api/end-use-checks"): DELIVERY_TEST,
+    ("GET", "/api/serials/{serial}/history"): DELIVERY_TEST,
+    ("GET", "/api/serial-mismatches"): DELIVERY_TEST,
+    ("GET", "/api/accountability"): DELIVERY_TEST,
     ("GET", "/api/hubs/{id}/utilisation"): HUB_OPS_TEST,
 }
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nsatu.core.enums import ConsignmentKind, TrackingEventKind
@@ -134,45 +134,61 @@ def offer_outcomes(
     out: dict[int, Outcomes] = {i: Outcomes() for i in ids}
     if not ids:
         return out
-    stmt = (
+    # Separate reads, each of one scoped entity: a follower's scope (``exists`` on its consignment)
+    # cannot be joined to the consignment itself (nsatu.db.scoping).
+    opts = _opts(unscoped)
+    lines = session.execute(
         select(
+            ConsignmentLine.id,
             ConsignmentLine.offer_line_id,
             ConsignmentLine.quantity,
-            Consignment.status,
-            Receipt.status,
-            ReceiptLine.quantity_good,
-            ReceiptLine.quantity_damaged,
-            ReceiptLine.quantity_lost,
-            ReceiptLine.quantity_rejected,
-            Consignment.returned_at,
-            exists()
-            .where(
-                TrackingEvent.consignment_id == Consignment.id,
-                TrackingEvent.kind == TrackingEventKind.LOST,
-            )
-            .correlate(Consignment),
+            ConsignmentLine.consignment_id,
+        ).where(ConsignmentLine.offer_line_id.in_(ids)),
+        execution_options=opts,
+    ).all()
+    cids = sorted({row[3] for row in lines})
+    consignments = {
+        cid: (status, returned)
+        for cid, status, returned in session.execute(
+            select(Consignment.id, Consignment.status, Consignment.returned_at).where(
+                Consignment.id.in_(cids), Consignment.kind == ConsignmentKind.DELIVERY
+            ),
+            execution_options=opts,
         )
-        .join(Consignment, Consignment.id == ConsignmentLine.consignment_id)
-        .outerjoin(ReceiptLine, ReceiptLine.consignment_line_id == ConsignmentLine.id)
-        .outerjoin(Receipt, Receipt.id == ReceiptLine.receipt_id)
-        .where(
-            ConsignmentLine.offer_line_id.in_(ids),
-            Consignment.kind == ConsignmentKind.DELIVERY,
+    }
+    lost_events = set(
+        session.scalars(
+            select(TrackingEvent.consignment_id).where(
+                TrackingEvent.consignment_id.in_(cids),
+                TrackingEvent.kind == TrackingEventKind.LOST,
+            ),
+            execution_options=opts,
         )
     )
-    rows = session.execute(stmt, execution_options=_opts(unscoped))
-    for (
-        offer_id,
-        qty,
-        status,
-        receipt_status,
-        good,
-        damaged,
-        lost,
-        rejected,
-        returned,
-        was_lost,
-    ) in rows:
+    received = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                ReceiptLine.consignment_line_id,
+                Receipt.status,
+                ReceiptLine.quantity_good,
+                ReceiptLine.quantity_damaged,
+                ReceiptLine.quantity_lost,
+                ReceiptLine.quantity_rejected,
+            )
+            .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
+            .where(ReceiptLine.consignment_id.in_(cids)),
+            execution_options=opts,
+        )
+    }
+    for line_id, offer_id, qty, cid in lines:
+        if cid not in consignments:
+            continue  # a repair consignment, or one the caller does not see
+        status, returned = consignments[cid]
+        was_lost = cid in lost_events
+        receipt_status, good, damaged, lost, rejected = received.get(
+            line_id, (None, ZERO, ZERO, ZERO, ZERO)
+        )
         o = out[offer_id]
         if receipt_status is not None:
             if receipt_status == ReceiptStatus.VERIFIED:

@@ -30,6 +30,7 @@ from nsatu.db.models import (
     TrackingEvent,
 )
 from nsatu.db.repository import flush
+from nsatu.db.scoping import UNSCOPED
 from nsatu.delivery import errors
 from nsatu.delivery import schemas as s
 from nsatu.delivery.receipts import current_actor, visible_consignment
@@ -104,26 +105,41 @@ def _serial_item_types(session: Session, consignment_ids: list[int]) -> dict[int
         )
     )
     types: dict[int, set[int]] = defaultdict(set)
-    for cid, item in session.execute(stmt):
+    # Only the item type (reference data) of consignments the caller sees is read, so the offer
+    # lines in between are read past their scope (a hub operator may not see the offer itself).
+    for cid, item in session.execute(stmt, execution_options={UNSCOPED: True}):
         types[cid].add(item)
     return {cid: (next(iter(t)) if len(t) == 1 else None) for cid, t in types.items()}
+
+
+def _consignments(session: Session, ids: set[int]) -> dict[int, tuple[str, str, dt.datetime]]:
+    """Reference, kind and creation time of the given consignments (read on their own: a
+    follower's scope cannot be joined to its consignment, see nsatu.db.scoping)."""
+    stmt = select(
+        Consignment.id, Consignment.reference, Consignment.kind, Consignment.created_at
+    ).where(Consignment.id.in_(sorted(ids)))
+    return {cid: (ref, str(kind), at) for cid, ref, kind, at in session.execute(stmt)}
 
 
 def delivered_serials(session: Session, serial: str | None = None) -> dict[str, DeliveredSerial]:
     """Every serial a delivery consignment handed over (the latest handover of each)."""
     stmt = (
         select(TrackingEvent)
-        .join(Consignment, Consignment.id == TrackingEvent.consignment_id)
         .where(
             TrackingEvent.kind == TrackingEventKind.HANDED_OVER,
             TrackingEvent.serials.is_not(None),
-            Consignment.kind == ConsignmentKind.DELIVERY,
         )
         .order_by(TrackingEvent.occurred_at, TrackingEvent.id)
     )
     if serial is not None:
         stmt = stmt.where(TrackingEvent.serials.contains(serial, autoescape=True))
-    events = list(session.scalars(stmt))
+    handovers = list(session.scalars(stmt))
+    deliveries = _consignments(session, {e.consignment_id for e in handovers})
+    events = [
+        e
+        for e in handovers
+        if e.consignment_id in deliveries and deliveries[e.consignment_id][1] == "delivery"
+    ]
     types = _serial_item_types(session, sorted({e.consignment_id for e in events}))
     out: dict[str, DeliveredSerial] = {}
     for e in events:
@@ -208,12 +224,17 @@ def history(session: Session, serial: str) -> s.SerialHistory:
     """One serial's chain: every tracking event listing it (delivery and repair consignments), its
     end-use checks, and its links to repair consignments, in time order."""
     entries: list[s.HistoryEntry] = []
-    events = session.execute(
-        select(TrackingEvent, Consignment.reference, Consignment.kind)
-        .join(Consignment, Consignment.id == TrackingEvent.consignment_id)
-        .where(TrackingEvent.serials.contains(serial, autoescape=True))
+    events = list(
+        session.scalars(
+            select(TrackingEvent).where(TrackingEvent.serials.contains(serial, autoescape=True))
+        )
     )
-    for e, ref, kind in events:
+    repairs = list(session.scalars(select(RepairSerial).where(RepairSerial.serial == serial)))
+    known = _consignments(
+        session, {e.consignment_id for e in events} | {r.consignment_id for r in repairs}
+    )
+    for e in events:
+        ref, kind, _ = known[e.consignment_id]
         if serial in split_serials(e.serials):
             entries.append(
                 s.HistoryEntry(
@@ -237,12 +258,8 @@ def history(session: Session, serial: str) -> s.SerialHistory:
                 detail=c.note,
             )
         )
-    repairs = session.execute(
-        select(RepairSerial, Consignment.reference, Consignment.created_at)
-        .join(Consignment, Consignment.id == RepairSerial.consignment_id)
-        .where(RepairSerial.serial == serial)
-    )
-    for r, ref, created in repairs:
+    for r in repairs:
+        ref, _, created = known[r.consignment_id]
         entries.append(
             s.HistoryEntry(
                 at=created,
