@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import nsatu
 from nsatu.db.session import make_engine, make_session_factory
 from nsatu.logistics.service import ENTITIES as LOGISTICS_ENTITIES
+from nsatu.planning.runs import reap_interrupted
 from nsatu.planning.service import ALLOCATIONS
 from nsatu.reference.service import ENTITIES as REFERENCE_ENTITIES
 from nsatu.settings import Settings
@@ -25,8 +26,10 @@ from nsatu.web.api import audit, delivery, hubs, logistics, needs, offers, plans
 from nsatu.web.api import auth as auth_api
 from nsatu.web.crud_routes import entity_router
 from nsatu.web.deps import DbSession, guard_request
-from nsatu.web.jobs import ThreadJobRunner
+from nsatu.web.jobs import JobRunner, ThreadJobRunner
 from nsatu.web.views import router as views_router
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
 
@@ -55,8 +58,19 @@ def api_router() -> APIRouter:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The app's background job runner (plan runs), shut down with the app (nsatu.web.jobs)."""
-    runner = ThreadJobRunner()
+    """The app's background job runner (plan runs), shut down with the app (nsatu.web.jobs).
+
+    Runs left queued or running by a process that stopped are failed first: this process's
+    runner starts empty, so nothing would ever finish them. An app given its own runner
+    (``create_app(jobs=…)``, e.g. inline jobs in tests) keeps it."""
+    try:
+        reaped = reap_interrupted(app.state.session_factory)
+    except Exception:  # a database not migrated yet must not stop the app from starting
+        log.warning("could not check for interrupted plan runs", exc_info=True)
+    else:
+        if reaped:
+            log.warning("plan runs %s were interrupted by a restart; marked failed", reaped)
+    runner: JobRunner = app.state.jobs or ThreadJobRunner()
     app.state.jobs = runner
     try:
         yield
@@ -65,16 +79,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(
-    settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    jobs: JobRunner | None = None,
 ) -> FastAPI:
     """Build the app. Tests pass their own ``session_factory``; otherwise one is made from
-    ``settings.database_url``."""
+    ``settings.database_url``. Background jobs (plan runs) go to ``jobs``, by default a thread
+    pool started and stopped with the app (its lifespan)."""
     settings = settings or Settings()
     logging.basicConfig(level=logging.INFO)
     app = FastAPI(
         title="nsatu",
         version=nsatu.__version__,
         summary="Coordination of multinational security assistance",
+        lifespan=lifespan,
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
@@ -88,6 +107,7 @@ def create_app(
             make_engine(settings.database_url, echo=settings.echo_sql)
         )
     app.state.session_factory = session_factory
+    app.state.jobs = jobs
     app.state.settings = settings
     errors.install(app)
     auth.install(app, settings)
