@@ -10,6 +10,7 @@ from nsatu.cli import (
     consignment_cmds,
     data_cmds,
     db_cmds,
+    delivery_cmds,
     demo_cmds,
     events_cmds,
     hub_cmds,
@@ -50,6 +51,10 @@ app.add_typer(audit_cmds.app, name="audit")
 app.add_typer(events_cmds.app, name="events")
 app.add_typer(consignment_cmds.app, name="consignments")
 app.add_typer(hub_cmds.app, name="hubs")
+app.add_typer(delivery_cmds.receipts_app, name="receipts")
+app.add_typer(delivery_cmds.ledger_app, name="ledger")
+app.add_typer(delivery_cmds.serials_app, name="serials")
+app.add_typer(delivery_cmds.accountability_app, name="accountability")
 plan_db_cmds.register(plan_cmds.app)
 plan_scenario_cmds.register(plan_cmds.app)
 app.add_typer(plan_cmds.app, name="plan")

@@ -201,5 +201,5 @@ def accountability(
 ) -> Any:
     days = interval_days or request.app.state.settings.end_use_check_days
     return serials.accountability(
-        session, as_of=as_of or dt.date.today(), interval_days=days, since=since
+        session, as_of=as_of or dt.datetime.now(dt.UTC).date(), interval_days=days, since=since
     )
