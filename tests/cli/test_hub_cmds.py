@@ -91,3 +91,25 @@ def test_user_errors_exit_2(committed_url: str) -> None:
     )
     assert r.exit_code == 2 and "before" in r.output
     assert "Per day" in nsatu(committed_url, "hubs", "utilisation", "--help").output
+
+
+def test_demo_load_makes_consignments_in_every_state(committed_url: str) -> None:
+    from nsatu.core.lifecycles import ConsignmentStatus
+
+    r = nsatu(committed_url, "demo", "load", "--json")
+    assert r.exit_code == 0, r.output
+    loaded = json.loads(r.output)
+    assert loaded["allocations"] > 0 and loaded["consignments"] > 0
+    listed = json.loads(nsatu(committed_url, "consignments", "list", "--json").output)
+    assert {c["state"] for c in listed} == set(ConsignmentStatus)
+    alerts = json.loads(nsatu(committed_url, "hubs", "alerts", "--json").output)
+    assert {"hub_over_capacity", "consignment_late"} <= {a["kind"] for a in alerts}
+    r = nsatu(committed_url, "hubs", "utilisation", "--hub", "HUB-RZE", "--json")
+    assert any(Decimal(d["total"]["actual_in_t"]) > 0 for d in json.loads(r.output)["days"])
+
+
+def test_demo_load_without_execution(committed_url: str) -> None:
+    r = nsatu(committed_url, "demo", "load", "--no-execution", "--json")
+    assert r.exit_code == 0, r.output
+    assert "consignments" not in json.loads(r.output)
+    assert json.loads(nsatu(committed_url, "consignments", "list", "--json").output) == []

@@ -17,9 +17,19 @@ def load(
     if_empty: bool = typer.Option(
         False, "--if-empty", help="Do nothing when data is already loaded."
     ),
+    execution: bool = typer.Option(
+        True,
+        "--execution/--no-execution",
+        help="Also make SYNTHETIC accepted allocations and consignments in every state, with "
+        "tracking events dated around today (hub boards, utilisation, alerts).",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Load real pledge lines (Kiel Ukraine Support Tracker), reference data and SYNTHETIC needs."""
+    """Load real pledge lines (Kiel Ukraine Support Tracker), reference data and SYNTHETIC needs;
+    and, unless --no-execution, SYNTHETIC allocations, consignments and their tracking events."""
+    import datetime as dt
+
+    from nsatu.demo import execution as demo_execution
     from nsatu.demo import service as demo_service
 
     started = time.perf_counter()
@@ -31,7 +41,15 @@ def load(
                 typer.echo("Demo data already present; nothing loaded.")
             return
         report = demo_service.load_demo(session)
-    counts = dataclasses.asdict(report)
+        counts = dataclasses.asdict(report)
+        if execution:
+            today = dt.datetime.now(dt.UTC).date()
+            made = demo_execution.load_execution(session, today=today)
+            counts |= {
+                "allocations": made.allocations,
+                "consignments": made.consignments,
+                "tracking_events": made.events,
+            }
     if as_json:
         print_json({"loaded": True, "seconds": round(time.perf_counter() - started, 2), **counts})
     else:

@@ -196,13 +196,17 @@ def _hub_alerts(session: Session, today: dt.date, window_days: int) -> list[Aler
         for day in figures.days:
             cap = day.total.capacity_t
             if day.on <= today and day.over_capacity:
-                modes = ", ".join(m.value for m in day.over_capacity_modes) or "all modes"
+                over = [
+                    f"{m.value} {day.modes[m].actual_in_t:f} t of {day.modes[m].capacity_t:f} t"
+                    for m in day.over_capacity_modes
+                ]
+                if day.total.over_capacity:
+                    over.append(f"in all {day.total.actual_in_t:f} t of {cap:f} t")
                 out.append(
                     Alert(
                         "hub_over_capacity",
                         "critical",
-                        f"{hub.code} over capacity on {day.on}: {day.total.actual_in_t} t arrived "
-                        f"(capacity {cap} t; over: {modes})",
+                        f"{hub.code} over capacity on {day.on}: " + "; ".join(over),
                         hub_id=hub.id,
                         hub_code=hub.code,
                         on=day.on,
