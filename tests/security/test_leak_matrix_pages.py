@@ -55,7 +55,14 @@ NO_RECORDS = {
     "/static": "the stylesheet mount: files shipped with the package, no records",
     "/vendor": "the front-end packages mount (node_modules, when installed): files, no records",
     "/events/import": "the scan-file upload form (its answer to a POST lists what was sent)",
+    "/accountability": "counts of serials by item type and month; the serials and consignment "
+    "references it names are those of consignments in the caller's scope, searched like any "
+    "page's (every role: tests/web/test_api_delivery.py on the same service)",
 }
+
+#: A record's sub-page answered like its page: 200 with the record for a caller who sees it,
+#: 404 otherwise (the proof of delivery of a consignment).
+SUB_PAGES = {"/consignments/{id}/receipt": "consignments"}
 
 #: A hub's pages (and the hubs with their alerts): every caller sees every hub but a hub operator,
 #: who sees its own only (another is a 404, as a missing one). Their figures, boards and alerts are
@@ -171,6 +178,8 @@ def classify(path: str) -> Page | None:
         return Page(path, "gated", path.removeprefix("/").split("/")[0])
     if path in HUB_PAGES:
         return Page(path, "hubs", "consignments")
+    if path in SUB_PAGES:
+        return Page(path, "detail", SUB_PAGES[path])
     if path == "/":
         return Page(path, "home")
     parts = path.removeprefix("/").split("/")
