@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import (
@@ -26,12 +26,15 @@ from nsatu.core.access import (
     may_verify_receipt,
 )
 from nsatu.core.enums import ConsignmentKind, Releasability
+from nsatu.core.lifecycles import OfferStage
 from nsatu.db.models import (
     Consignment,
     DiscrepancyReport,
     EndUseCheck,
     Nation,
+    OfferLine,
     Receipt,
+    ReceiptLine,
     RepairSerial,
     Site,
     User,
@@ -50,6 +53,7 @@ class World:
     c1: int  # handed over, receipt recorded by "recorder", a discrepancy report with a file
     c2: int  # handed over, no receipt yet
     c2_line: int
+    c2_offer: int
     repair: int
     report: int
     attachment: int
@@ -117,6 +121,7 @@ def world(session_factory: sessionmaker[Session]) -> World:
             c1=d1.consignment_id,
             c2=d2.consignment_id,
             c2_line=d2.line_id,
+            c2_offer=d2.offer_id,
             repair=repair.id,
             report=rep.id,
             attachment=att.id,
@@ -303,3 +308,33 @@ def test_the_ledger_routes(client: TestClient, session_factory: sessionmaker[Ses
     assert [Decimal(offer[k]) for k in ("allocated", "delivered", "remaining")] == [4, 4, 0]
     assert [Decimal(need[k]) for k in ("requested", "accepted", "remaining")] == [4, 0, 4]
     assert client.get("/api/needs/999999/ledger").status_code == 404
+
+
+def test_a_failed_commit_is_an_error_and_stores_nothing(
+    client: TestClient, session_factory: sessionmaker[Session], world: World
+) -> None:
+    """The receipt, its lines and the stage and coverage it moves are one transaction."""
+    w = world
+
+    def boom(_session: Session) -> None:
+        raise RuntimeError("disk full")
+
+    before = _count(session_factory, Receipt)
+    event.listen(session_factory, "before_commit", boom)
+    try:
+        r = client.post(
+            f"/api/consignments/{w.c2}/receipt",
+            json={
+                "received_by": "R",
+                "received_at": "2025-03-02T06:00:00Z",
+                "lines": [{"consignment_line_id": w.c2_line, "quantity_good": "2"}],
+            },
+        )
+    finally:
+        event.remove(session_factory, "before_commit", boom)
+    assert r.status_code == 500 and "request id" in r.json()["detail"]
+    assert _count(session_factory, Receipt) == before
+    assert _count(session_factory, ReceiptLine) == 1  # the world's one receipt of c1
+    with session_factory() as session:
+        offer = session.get(OfferLine, w.c2_offer)
+        assert offer is not None and offer.stage == OfferStage.ALLOCATED  # not delivered
