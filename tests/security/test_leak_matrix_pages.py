@@ -477,6 +477,11 @@ def _check_hubs(p: Pages, page: Page, caller: Caller) -> list[str]:
             cases.append((_with_id(page.path, hub.id), hub.id, 200 if own else 404))
     problems = []
     for path, hub_id, expected in cases:
+        if page.path != "/hubs":  # the figures alone, as the span form's HTMX request gets them
+            partial = _get(p, caller, path, HUB_SPAN, **{"HX-Request": "true"})
+            problems += _leaks(p, caller, f"{path} (partial)", partial)
+            if partial.status_code != expected:
+                problems.append(f"{caller.name}: {path} (partial) answered {partial.status_code}")
         r = _get(p, caller, path, HUB_SPAN)
         problems += _leaks(p, caller, path, r)
         if r.status_code != expected:

@@ -133,6 +133,17 @@ def test_a_coordinator_follows_the_hub_pages(page: Page, server: LiveServer) -> 
     expect(over).to_contain_text("road")
     expect(page.locator("#over-banner")).to_contain_text(str(ARRIVAL))
 
+    # Other days: the figures are swapped in place (HTMX), the URL pushed, the chart redrawn.
+    later = ARRIVAL + dt.timedelta(days=1)
+    page.locator('input[name="from"]').fill(later.isoformat())
+    page.locator("#span-show").click()
+    page.wait_for_url(re.compile(rf".*from={later}.*"))
+    expect(page.locator("#utilisation tbody tr").first).to_have_attribute("data-day", str(later))
+    expect(page.locator(f'#utilisation tr[data-day="{ARRIVAL}"]')).to_have_count(0)
+    page.wait_for_function("() => Chart.getChart(document.getElementById('utilisation-chart'))")
+    assert page.locator("#utilisation-chart").evaluate(DRAWN) > 100, "not redrawn"
+    page.goto(f"/hubs/{server.ids['BRH-HUB']}?from={ARRIVAL - dt.timedelta(days=2)}")
+
     page.get_by_role("link", name="Consignment board").click()
     page.wait_for_url(re.compile(r".*/hubs/\d+/board.*"))
     row = page.locator('#board tr[data-consignment="BRH-000000"]')

@@ -170,3 +170,15 @@ def test_the_public_and_auditors_may_not_import(
     sign_in(client, session_factory, role=Role.AUDITOR)
     r = client.post("/events/import", files={"file": ("scans.csv", b"", "text/csv")})
     assert r.status_code == 403
+
+
+def test_htmx_gets_the_figures_only(client: TestClient, seeded: dict[str, object]) -> None:
+    hub = seeded["hubs"]["VWA-HUB"]  # type: ignore[index]
+    for path, root in ((f"/hubs/{hub}", "hub-figures"), (f"/hubs/{hub}/board", "hub-board")):
+        r = client.get(path, params=SPAN, headers={"HX-Request": "true"})
+        assert r.status_code == 200, r.text
+        assert r.text.lstrip().startswith(f'<div id="{root}">') and "<html" not in r.text
+        assert r.headers["Vary"] == "HX-Request"
+        assert f'hx-target="#{root}"' in client.get(path, params=SPAN).text
+    partial = client.get(f"/hubs/{hub}", params=SPAN, headers={"HX-Request": "true"}).text
+    assert 'id="hub-chart"' in partial and 'data-day="2025-03-01"' in partial

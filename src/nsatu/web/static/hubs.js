@@ -1,12 +1,12 @@
 /* nsatu: a hub's utilisation chart (planned and actual tonnes arriving per day against the
-   capacity), drawn with Chart.js (served from /vendor) from the JSON in #hub-chart. The table
-   under it holds the same figures. */
+   capacity), drawn with Chart.js (served from /vendor) from the JSON in #hub-chart, again after
+   the span form swapped the figures in. The table under it holds the same figures. */
 (function () {
   "use strict";
   function draw() {
     var source = document.getElementById("hub-chart");
     var canvas = document.getElementById("utilisation-chart");
-    if (!source || !canvas || typeof Chart === "undefined") { return; }
+    if (!source || !canvas || typeof Chart === "undefined" || Chart.getChart(canvas)) { return; }
     var data = JSON.parse(source.textContent);
     canvas.chart = new Chart(canvas, {
       data: {
@@ -40,6 +40,8 @@
       }
     });
   }
+  // The span form swaps the figures in place (HTMX): draw the new canvas.
+  document.addEventListener("htmx:afterSettle", draw);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
   } else {

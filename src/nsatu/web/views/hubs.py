@@ -1,5 +1,6 @@
 """Execution pages: hubs with the alerts (``/hubs``), a hub's utilisation chart
-(``/hubs/{id}``), its consignment board (``/hubs/{id}/board``), a consignment's event chain and
+(``/hubs/{id}``), its consignment board (``/hubs/{id}/board``) (both answer an HTMX request
+for other days with their figures only), a consignment's event chain and
 map (``/consignments/{id}``) and the scan-file import (``/events/import``).
 
 Everything is read through :mod:`nsatu.logistics.hub_ops` and
@@ -23,7 +24,7 @@ from nsatu.logistics import hub_ops, ingest, scanfile, tracking_view
 from nsatu.logistics.hub_schemas import AlertRead, UtilisationRead
 from nsatu.web.auth import CurrentActor
 from nsatu.web.deps import DbSession, PathId
-from nsatu.web.views.rendering import render
+from nsatu.web.views.rendering import render, render_page_or_partial
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -92,9 +93,10 @@ def hub_page(request: Request, session: DbSession, id: PathId) -> Response:
         "backlog": [d.backlog for d in u.days],
     }
     alerts = [a for a in _alerts(request, session) if a.hub_id == id]
-    return render(
+    return render_page_or_partial(
         request,
         "hubs/utilisation.html",
+        "hubs/_utilisation.html",
         {"u": u, "chart": chart, "params": params, "alerts": alerts, "today": _today()},
     )
 
@@ -112,9 +114,10 @@ def hub_board(request: Request, session: DbSession, id: PathId) -> Response:
         hi = min((last - b.start).days + 1, width)
         return {"left": 100 * lo / width, "width": 100 * max(hi - lo, 0) / width}
 
-    return render(
+    return render_page_or_partial(
         request,
         "hubs/board.html",
+        "hubs/_board.html",
         {"b": b, "bar": bar, "params": params, "today": _today()},
     )
 
