@@ -9,6 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner, Result
 
 from nsatu.cli import app
+from nsatu.core.enums import ConsignmentKind
+from nsatu.db.models import Consignment
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from tests.delivery.world import Delivered, delivered
 
@@ -94,3 +96,56 @@ def test_bad_input_exits_2_and_the_serial_reports(committed_url: str, tmp_path: 
     assert report["overdue"] == ["CLID-SN000", "CLID-SN001"]
     assert nsatu(committed_url, "accountability", "report", "--as-of", "31/12").exit_code == 2
     assert "--json" in nsatu(committed_url, "accountability", "report", "--help").output
+
+
+def test_checks_and_repairs_from_the_command_line(committed_url: str) -> None:
+    d = _world(committed_url)
+    r = nsatu(
+        committed_url,
+        "serials",
+        "check",
+        "CLID-SN000",
+        "--outcome",
+        "seen",
+        "--on",
+        "2025-04-01",
+        "--json",
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["outcome"] == "seen"
+    bad = nsatu(
+        committed_url, "serials", "check", "CLID-SN000", "--outcome", "lost", "--on", "2025-04-01"
+    )
+    assert bad.exit_code == 2 and "outcome" in bad.output
+    bad = nsatu(committed_url, "serials", "check", "CLID-SN000", "--outcome", "seen", "--on", "x")
+    assert bad.exit_code == 2 and "checked_on" in bad.output
+    unknown = nsatu(
+        committed_url, "serials", "check", "NOPE-1", "--outcome", "seen", "--on", "2025-04-01"
+    )
+    assert unknown.exit_code == 2 and "no delivery you can see handed it over" in unknown.output
+    # The delivery itself is not a repair consignment.
+    r = nsatu(committed_url, "serials", "repair", d.route.reference, "CLID-SN000")
+    assert r.exit_code == 2 and "repair consignment" in r.output
+    engine = make_engine(committed_url)
+    with transaction(make_session_factory(engine)) as session:
+        home = session.get(Consignment, d.consignment_id)
+        assert home is not None
+        session.add(
+            Consignment(
+                reference="RPR-CLI",
+                kind=ConsignmentKind.REPAIR,
+                origin_site_id=home.destination_site_id,
+                destination_site_id=home.origin_site_id,
+            )
+        )
+    engine.dispose()
+    r = nsatu(committed_url, "serials", "repair", "RPR-CLI", "CLID-SN000", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output) == {
+        "consignment": "RPR-CLI",
+        "direction": "out",
+        "serials": ["CLID-SN000"],
+    }
+    r = nsatu(committed_url, "serials", "history", "CLID-SN000", "--json")
+    whats = [e["what"] for e in json.loads(r.output)["entries"]]
+    assert whats == ["departed", "handed_over", "end_use_check:seen", "repair_out"]

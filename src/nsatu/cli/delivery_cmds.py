@@ -234,6 +234,72 @@ def mismatches_command(as_json: bool = JsonOpt) -> None:
     )
 
 
+@serials_app.command("check")
+def check_command(
+    serial: str = typer.Argument(..., help="The serial number."),
+    outcome: str = typer.Option(
+        ..., "--outcome", help="seen, not_seen, expended, destroyed or transferred."
+    ),
+    on: str = typer.Option(..., "--on", help="The day of the check, YYYY-MM-DD."),
+    note: str | None = typer.Option(None, "--note", help="What was found."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Record an end-use check of a delivered serial."""
+    from pydantic import ValidationError
+
+    from nsatu.delivery import schemas as s
+    from nsatu.delivery import serials
+
+    try:
+        data = s.EndUseCheckCreate.model_validate(
+            {"serial": serial, "outcome": outcome, "checked_on": on, "note": note}
+        )
+    except ValidationError as exc:
+        fail(_first_error(exc), code=EXIT_USER_ERROR, as_json=as_json)
+    with unit_of_work() as session:
+        out = s.EndUseCheckRead.model_validate(serials.record_check(session, data))
+    if as_json:
+        print_json(_dump(out))
+        return
+    console.print(f"{out.serial}: {out.outcome} on {out.checked_on} (check {out.id})")
+
+
+@serials_app.command("repair")
+def repair_command(
+    consignment: str = ConsignmentArg,
+    serial_numbers: list[str] = typer.Argument(..., metavar="SERIAL...", help="Serials carried."),
+    back: bool = typer.Option(False, "--back", help="Coming back from repair (default: out)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Link serials to a consignment of kind repair, out to the repair facility or back."""
+    from pydantic import ValidationError
+
+    from nsatu.delivery import schemas as s
+    from nsatu.delivery import serials
+
+    try:
+        data = s.RepairSerialsIn.model_validate(
+            {"direction": "back" if back else "out", "serials": serial_numbers}
+        )
+    except ValidationError as exc:
+        fail(_first_error(exc), code=EXIT_USER_ERROR, as_json=as_json)
+    with unit_of_work() as session:
+        linked = [
+            r.serial
+            for r in serials.link_repair(session, _consignment_id(session, consignment), data)
+        ]
+    if as_json:
+        print_json({"consignment": consignment, "direction": data.direction, "serials": linked})
+        return
+    console.print(f"{len(linked)} serial(s) linked to {consignment} ({data.direction})")
+
+
+def _first_error(exc: Any) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ()))
+    return f"{where}: {err.get('msg', 'invalid')}"
+
+
 @accountability_app.command("report")
 def report_command(
     as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default: today)."),
