@@ -176,3 +176,31 @@ def test_a_stale_correction_is_a_conflict_and_a_verified_receipt_is_final(sessio
         receipts.update_receipt(
             session, d.consignment_id, s.ReceiptUpdate(version=r.version, note="late edit")
         )
+
+
+def test_nsatu_check_finds_a_receipt_that_does_not_add_up(session: Session) -> None:
+    from sqlalchemy import update
+
+    from nsatu.db.models import ReceiptLine
+    from nsatu.integrity import service as integrity_service
+
+    def found() -> list[str]:
+        (result,) = [
+            r for r in integrity_service.run_checks(session) if r.name == "receipts_add_up"
+        ]
+        return [e.detail for e in result.examples]
+
+    d = delivered(session, "PODK", loaded=4)
+    as_actor(session, RECORDER)
+    receipts.record_receipt(
+        session,
+        d.consignment_id,
+        pod(d.line_id, quantity_good=Decimal(3), quantity_lost=Decimal(1), lost_reason="missing"),
+    )
+    assert found() == []
+    # Raw SQL, as a broken import or a hand fix would do: the service refuses both.
+    session.execute(update(ReceiptLine).values(quantity_good=Decimal(5), lost_reason=None))
+    session.expire_all()
+    problems = found()
+    assert any("6 received for a line that carried 4" in p for p in problems), problems
+    assert any("lost without a reason" in p for p in problems), problems

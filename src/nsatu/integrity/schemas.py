@@ -10,7 +10,7 @@ class Example(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    entity: str  # "offer", "requirement", "allocation", "consignment" or "audit_entry"
+    entity: str  # "offer", "requirement", "allocation", "consignment", "audit_entry", "receipt"
     id: int
     reference: str | None
     detail: str

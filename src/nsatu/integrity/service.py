@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from nsatu.core.lifecycles import AllocationStatus, OfferStage, RequirementStatus
 from nsatu.core.pledges import find_cycle
 from nsatu.db.models import Allocation, Nation, OfferLine, Requirement
+from nsatu.delivery import checks as delivery_checks
 from nsatu.integrity.schemas import CheckResult, Example
 from nsatu.logistics import checks as custody_checks
 from nsatu.planning.service import LIVE, OPEN_NEED
@@ -285,6 +286,12 @@ def ingest_batches_match_audit(session: Session, limit: int) -> tuple[int, list[
     return len(found), examples[:limit]
 
 
+def receipts_add_up(session: Session, limit: int) -> tuple[int, list[Example]]:
+    found = list(delivery_checks.receipts_not_adding_up(session))
+    examples = [Example(entity="receipt", id=i, reference=r, detail=d) for i, r, d in found]
+    return len(found), examples[:limit]
+
+
 CHECKS: tuple[Check, ...] = (
     Check("offer_parent_cycles", "Offer parent links form no cycle", offer_parent_cycles),
     Check(
@@ -328,6 +335,12 @@ CHECKS: tuple[Check, ...] = (
         "ingest_batches_match_audit",
         "The events of every ingest batch still match the digest in its audit entry",
         ingest_batches_match_audit,
+    ),
+    Check(
+        "receipts_add_up",
+        "A receipt line's good, damaged, lost and rejected add up to what its line carried, "
+        "each quantity other than good with a reason",
+        receipts_add_up,
     ),
 )
 
