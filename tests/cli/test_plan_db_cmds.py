@@ -22,6 +22,7 @@ from nsatu.planning import runs
 from nsatu.planning.schemas import PlanRunCreate
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from tests.conftest import sign_in
 from tests.domains.plan_world import START, build_world
 
 runner = CliRunner()
@@ -141,4 +142,24 @@ def test_the_web_app_fails_interrupted_runs_as_it_starts(committed_url: str) -> 
         run = session.get(PlanRun, stuck_id)
         assert run is not None and run.status is PlanRunStatus.FAILED
         assert run.error == runs.INTERRUPTED
+    engine.dispose()
+
+
+def test_an_app_used_again_after_its_lifespan_still_runs_jobs(committed_url: str) -> None:
+    """A stopped job pool is not reused: after the lifespan the app runs jobs inline."""
+    _seed(committed_url)
+    engine = make_engine(committed_url)
+    app = create_app(
+        Settings(database_url=committed_url), session_factory=make_session_factory(engine)
+    )
+    with TestClient(app):
+        pass
+    with TestClient(app) as client:  # a second lifespan starts a fresh pool
+        sign_in(client, make_session_factory(engine))
+        r = client.post("/api/plan-runs", json={"start_on": START.isoformat(), "time_limit_s": 5})
+        assert r.status_code == 202, r.text
+    client = TestClient(app)  # no lifespan at all: inline
+    sign_in(client, make_session_factory(engine))
+    r = client.post("/api/plan-runs", json={"start_on": START.isoformat(), "time_limit_s": 5})
+    assert r.status_code == 202, r.text
     engine.dispose()

@@ -70,12 +70,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     else:
         if reaped:
             log.warning("plan runs %s were interrupted by a restart; marked failed", reaped)
-    runner: JobRunner = app.state.jobs or ThreadJobRunner()
+    given: JobRunner | None = app.state.jobs
+    if given is not None:  # the caller's runner: the caller starts and stops it
+        yield
+        return
+    runner = ThreadJobRunner()
     app.state.jobs = runner
     try:
         yield
     finally:
         runner.shutdown()
+        # Used again after its lifespan (a second TestClient block, or called without one), the
+        # app must not hand jobs to a stopped pool: it falls back to running them inline.
+        app.state.jobs = None
 
 
 def create_app(
