@@ -61,7 +61,7 @@ def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
     assert not outside, f"requests outside the app: {outside}"
 
 
-def test_record_then_verify_by_another_user(page: Page, server: LiveServer) -> None:
+def test_record_then_verify_by_another_user(page: Page, server: LiveServer, tmp_path: Path) -> None:
     url = f"/consignments/{server.ids['consignment']}/receipt"
     line = server.ids["line"]
     log_in(page, *PLANNER, path=url)
@@ -87,6 +87,25 @@ def test_record_then_verify_by_another_user(page: Page, server: LiveServer) -> N
     page.get_by_role("button", name="Verify").click()
     expect(page.locator("#receipt-status")).to_have_text("Verified")
     expect(page.locator("#verified-by")).to_have_text(COORDINATOR[0])
+
+    # A discrepancy report with its evidence; a file that is not what its name says is refused.
+    fake = tmp_path / "scan.pdf"
+    fake.write_bytes(b"MZ\x90\x00not a pdf")
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    form = page.locator("#discrepancy-form")
+    form.locator('select[name="reason"]').select_option("stolen")
+    form.locator('textarea[name="description"]').fill("one unit missing at handover")
+    form.locator('input[name="file"]').set_input_files(fake)
+    page.get_by_role("button", name="Report discrepancy").click()
+    expect(page.locator('[data-field="file"]')).to_contain_text("not an accepted type")
+    form.locator('select[name="reason"]').select_option("stolen")
+    form.locator('input[name="file"]').set_input_files(photo)
+    page.get_by_role("button", name="Report discrepancy").click()
+    report = page.locator("#discrepancies article.discrepancy")
+    expect(report).to_have_count(1)
+    expect(report).to_contain_text("one unit missing at handover")
+    expect(report.get_by_role("link", name="photo.png")).to_be_visible()
 
 
 def test_the_accountability_report_redraws_on_a_filter(page: Page) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import Role
-from nsatu.db.models import Receipt
+from nsatu.db.models import DiscrepancyReport, Receipt
 from tests.conftest import sign_in
 from tests.delivery.world import Delivered, delivered
 
@@ -77,3 +77,32 @@ def test_the_accountability_report_and_its_partial(client: TestClient, d: Delive
     assert "<html" not in partial.text and 'id="accountability-table"' in partial.text
     bad = client.get("/accountability", params={"days": "0", "since": "2025"})
     assert bad.status_code == 422 and 'data-field="days"' in bad.text
+
+
+def test_a_discrepancy_with_its_evidence_from_the_page(
+    client: TestClient, session_factory: sessionmaker[Session], d: Delivered
+) -> None:
+    url = f"/consignments/{d.consignment_id}/discrepancies"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    r = client.post(
+        url,
+        data={"reason": "damaged", "description": "crate crushed"},
+        files={"file": ("photo.pdf", b"MZ\x90\x00", "application/pdf")},
+    )
+    assert r.status_code == 422 and re.search(r'data-field="file">.*not an accepted type', r.text)
+    with session_factory() as s:
+        assert s.scalars(select(DiscrepancyReport)).all() == []  # the refused file stored neither
+    r = client.post(url, data={"reason": "", "description": ""})
+    assert r.status_code == 422 and 'data-field="reason"' in r.text
+    r = client.post(
+        url,
+        data={"reason": "damaged", "description": "crate crushed"},
+        files={"file": ("photo.png", png, "image/png")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get(f"/consignments/{d.consignment_id}/receipt").text
+    link = re.search(r'<a href="(/api/attachments/\d+)" download>photo.png</a>', page)
+    assert link is not None and "crate crushed" in page
+    got = client.get(link.group(1))
+    assert got.status_code == 200 and got.content == png

@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
-from nsatu.core.access import may_record_receipt, may_verify_receipt
+from nsatu.core.access import may_record_receipt, may_report_discrepancy, may_verify_receipt
 from nsatu.core.enums import DiscrepancyReason
 from nsatu.db.models import ConsignmentLine, Receipt
-from nsatu.delivery import receipts, serials
+from nsatu.delivery import discrepancies, receipts, serials
 from nsatu.delivery import schemas as s
 from nsatu.web.deps import DbSession
 from nsatu.web.views.forms import FORM, Failure, FormInvalid, PostedForm, RowId, submit
@@ -61,6 +62,11 @@ def _context(
         "failure": failure,
         "quantities": QUANTITIES,
         "reasons": REASONS,
+        "reports": [
+            discrepancies.read(session, r)
+            for r in discrepancies.list_reports(session, consignment_id)
+        ],
+        "may_report": may_report_discrepancy(actor),
     }
 
 
@@ -142,6 +148,56 @@ def receipt_verify(request: Request, session: DbSession, id: RowId, form: Posted
         context = _context(request, session, id, None, result)
         return render(request, "delivery/receipt.html", context, status=result.status)
     return RedirectResponse(f"/consignments/{id}/receipt", status_code=303)
+
+
+@router.post("/consignments/{id}/discrepancies", name="discrepancy_report")
+async def discrepancy_report(
+    request: Request, session: DbSession, id: RowId, form: PostedForm
+) -> Response:
+    file = form.get("file")
+    content = b""
+    filename = ""
+    if isinstance(file, UploadFile) and file.filename:
+        limit: int = request.app.state.settings.attachment_max_bytes
+        content, filename = await file.read(limit + 1), file.filename
+    return _report(request, session, id, form, content, filename)
+
+
+def _report(
+    request: Request, session: Session, id: int, form: Any, content: bytes, filename: str
+) -> Response:
+    """Create the report and attach its file, in one transaction: a refused file stores neither."""
+    limit: int = request.app.state.settings.attachment_max_bytes
+
+    def create() -> Any:
+        try:
+            data = s.DiscrepancyCreate.model_validate(
+                {
+                    "consignment_id": id,
+                    "reason": form.get("reason") or None,
+                    "description": (form.get("description") or "").strip(),
+                }
+            )
+        except ValidationError as exc:
+            raise FormInvalid(
+                {str(e["loc"][0]) if e.get("loc") else FORM: str(e["msg"]) for e in exc.errors()}
+            ) from None
+        report = discrepancies.create_report(session, data)
+        if filename:
+            discrepancies.attach(
+                session, report.id, filename=filename, content=content, max_bytes=limit
+            )
+        return report
+
+    result = submit(session, create)
+    if isinstance(result, Failure):
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        context = _context(request, session, id, None, None) | {
+            "report_values": values,
+            "report_failure": result,
+        }
+        return render(request, "delivery/receipt.html", context, status=result.status)
+    return RedirectResponse(f"/consignments/{id}/receipt#discrepancies", status_code=303)
 
 
 @router.get("/accountability", name="accountability")
