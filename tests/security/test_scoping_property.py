@@ -328,6 +328,18 @@ def test_sql_scope_is_exactly_what_the_predicates_allow(
                     f"{sorted(seen - expected)} that the policy forbids and hid "
                     f"{sorted(expected - seen)} that it allows"
                 )
+            # Joined to their consignment, followers keep the same scope: a rule's subquery on a
+            # table must not correlate with that table in the query (legs joined to consignments).
+            for follower in (ConsignmentLine, ConsignmentLeg, TrackingEvent):
+                rows = {i for (m, i) in pop.followers if m is follower}
+                joined = set(
+                    session.scalars(
+                        select(follower.id)
+                        .join(Consignment, Consignment.id == follower.consignment_id)
+                        .where(follower.id.in_(rows))
+                    )
+                )
+                assert joined == ids_seen(session, follower, rows), (follower.__name__, actor)
             # A single row by id: found exactly when in scope (the 404 of the API).
             for id_, facts in itertools.islice(pop.offers.items(), 3):
                 found = session.get(OfferLine, id_) is not None

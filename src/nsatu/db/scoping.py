@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, event, exists, false, or_
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
 
 from nsatu.core.access import Actor, Role
 from nsatu.db.actor import ACTOR_KEY, actor_of, set_actor
@@ -80,12 +80,17 @@ _PUBLISHED = ["published", "partially_covered", "covered", "closed"]
 _COALITION = ["public", "coalition"]
 
 # Plain tables: read inside criteria without the criteria of their own entity (see above).
-_allocation = Allocation.__table__
-_offer = OfferLine.__table__
-_line = ConsignmentLine.__table__
-_leg = ConsignmentLeg.__table__
-_event = TrainingEvent.__table__
-_course = Course.__table__
+# Aliased, so that a criteria subquery never correlates with the same table in the query it is
+# applied to (legs joined to their consignment, say): it always reads the table afresh.
+_allocation = Allocation.__table__.alias("scope_allocation")
+_offer = OfferLine.__table__.alias("scope_offer_line")
+_line = ConsignmentLine.__table__.alias("scope_consignment_line")
+_leg = ConsignmentLeg.__table__.alias("scope_consignment_leg")
+_event = TrainingEvent.__table__.alias("scope_training_event")
+_course = Course.__table__.alias("scope_course")
+# The followed consignment, as an alias of the entity: its own criteria still apply (they include
+# aliases), and it does not correlate with a consignment the query itself joins.
+_followed = aliased(Consignment, name="scope_consignment")
 
 
 def offer_criteria(actor: Actor) -> Criteria | None:
@@ -183,10 +188,10 @@ def consignment_criteria(actor: Actor) -> Criteria | None:
 
 def follows_consignment(actor: Actor) -> Criteria | None:
     """Lines, legs and tracking events: visible exactly when their consignment is. The ORM
-    ``Consignment`` in the subquery takes the consignment's own criteria."""
+    ``Consignment`` (an alias) in the subquery takes the consignment's own criteria."""
     if consignment_criteria(actor) is None:
         return None
-    return lambda cls: exists().where(Consignment.id == cls.consignment_id)
+    return lambda cls: exists().where(_followed.id == cls.consignment_id)
 
 
 def seat_request_criteria(actor: Actor) -> Criteria | None:
