@@ -11,7 +11,14 @@ from typer.testing import CliRunner, Result
 
 from nsatu.cli import app
 from nsatu.core.lifecycles import AllocationStatus
-from nsatu.db.models import Allocation, ConsignmentLeg, TrackingEvent, TrackingRejection
+from nsatu.db.models import (
+    Allocation,
+    Consignment,
+    ConsignmentLeg,
+    ConsignmentLine,
+    TrackingEvent,
+    TrackingRejection,
+)
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from nsatu.logistics import scanfile
 from nsatu.logistics.generate import RouteSpec, generate_batch, seed_consignments
@@ -163,3 +170,63 @@ def test_consignments_from_accepted_allocations_follow_the_plan(committed_url: s
     )
     assert again["created"] == []
     engine.dispose()
+
+
+def _state(url: str) -> dict[str, Any]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Consignment.reference, Consignment.status, ConsignmentLine.quantity)
+            .join(ConsignmentLine, ConsignmentLine.consignment_id == Consignment.id, isouter=True)
+            .order_by(Consignment.reference, ConsignmentLine.id)
+        ).all()
+    engine.dispose()
+    return {"rows": [tuple(map(str, r)) for r in rows]}
+
+
+def test_consignments_split_and_merge(committed_url: str) -> None:
+    routes = _seed(committed_url, 3)
+    a, b, c = (r.reference for r in routes)
+
+    r = nsatu(committed_url, "consignments", "split", a, "--line", "CLI-OFR-0=5", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["source"]["reference"] == a and out["created"]["status"] == "ready"
+    new = out["created"]["reference"]
+    listed = {
+        x["reference"]: x
+        for x in json.loads(nsatu(committed_url, "consignments", "list", "--json").output)
+    }
+    assert (listed[a]["loaded"], listed[new]["loaded"]) == ("7.000", "5.000")  # 12 loaded
+    assert listed[new]["route"] == listed[a]["route"]  # legs copied
+
+    r = nsatu(committed_url, "consignments", "merge", a, new, b, "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["merged"]["reference"] == a
+    assert sorted(x["reference"] for x in out["cancelled"]) == sorted([new, b])
+    listed = {
+        x["reference"]: x
+        for x in json.loads(nsatu(committed_url, "consignments", "list", "--json").output)
+    }
+    assert listed[a]["loaded"] == "24.000"
+    assert listed[b]["state"] == listed[new]["state"] == "cancelled"
+
+    # Refusals: exit 2 for what the user got wrong, 1 for a conflict; nothing changes.
+    before = _state(committed_url)
+    bad = [
+        (("split", c, "--line", "CLI-OFR-2=13"), 2, "lines.0.quantity"),
+        (("split", c, "--line", "CLI-OFR-0=1"), 2, "has no line of offer CLI-OFR-0"),
+        (("split", c, "--line", "nonsense"), 2, "OFFER_REF=QUANTITY"),
+        (("split", c, "--line", "CLI-OFR-2=1", "--version", "9"), 1, "changed by someone else"),
+        (("merge", c, b), 1, "is cancelled"),
+        (("merge", c), 2, "consignments"),
+        (("merge", c, "NOPE"), 2, "NOPE does not exist"),
+    ]
+    for args, code, text in bad:
+        r = nsatu(committed_url, "consignments", *args)
+        assert r.exit_code == code, (args, r.output)
+        assert text in r.output, (args, r.output)
+    assert _state(committed_url) == before
+    help_text = nsatu(committed_url, "consignments", "split", "--help").output
+    assert "OFFER_REF=QUANTITY" in help_text

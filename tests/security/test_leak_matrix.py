@@ -476,7 +476,14 @@ DELIVERY_TEST = (
     "tests/web/test_api_delivery.py (every role: receipts, discrepancies, attachments, end-use "
     "checks and serial reports follow the consignment's scope; who may record and verify)"
 )
+SPLIT_MERGE_TEST = (
+    "tests/web/test_api_split_merge.py (every role: 404 outside the consignment's scope, 403 in it "
+    "for all but coordinators, nothing written on a refusal)"
+)
 ELSEWHERE = {
+    # Regrouping writes several consignments at once, none of them a create of the collection.
+    ("POST", "/api/consignments/{id}/split"): SPLIT_MERGE_TEST,
+    ("POST", "/api/consignments/merge"): SPLIT_MERGE_TEST,
     ("GET", "/api/plan-runs"): PLAN_RUNS_TEST,
     ("POST", "/api/plan-runs"): PLAN_RUNS_TEST,
     ("GET", "/api/plan-runs/{id}"): PLAN_RUNS_TEST,

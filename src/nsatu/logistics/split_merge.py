@@ -1,0 +1,321 @@
+"""Splitting and merging consignments by hand, before they leave (coordinators only).
+
+**Split** moves some lines, or part of a line's quantity, of a consignment that is ``created`` or
+``ready`` into a new consignment in the same state, with the same origin, destination, planned
+departure, releasability and a copy of every leg. A whole line moves as it is (same line id); part
+of one leaves the rest behind. Something must stay on the source.
+
+**Merge** combines two or more such consignments with the same origin and destination into the
+first one named: its lines are summed per offer line, the others' lines move into it, and the
+others are *cancelled* (not deleted), empty, with a note naming the consignment they went into, so
+their references stay resolvable and a scan sent under one is refused as for any cancelled
+consignment. The kept consignment keeps its own legs and state. Their releasability and the donors
+of the goods on board must be the same: merging would otherwise show one donor's goods to whoever
+may see the other consignment.
+
+Both refuse, before writing anything, a consignment that is not found in the caller's scope (404),
+a caller who is not a coordinator (403), a stale version, a repair consignment or one that has
+departed (409), and lines, quantities or routes that do not fit (422 naming the field). The
+consignments' rows are rewritten with a note, so their versions move and a concurrent ingest or
+edit of them loses with a 409. Every write goes through the ORM, so the audit trail records it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nsatu.core.enums import ConsignmentKind
+from nsatu.core.lifecycles import CONSIGNMENT, ConsignmentStatus
+from nsatu.db.base import utcnow
+from nsatu.db.crud import Write, authorize, get
+from nsatu.db.models import Consignment, ConsignmentLeg, ConsignmentLine, OfferLine
+from nsatu.db.repository import flush
+from nsatu.errors import Conflict, InvalidInput, StaleVersion
+from nsatu.logistics import errors
+from nsatu.logistics import split_schemas as s
+from nsatu.logistics.service import CONSIGNMENT_RESOURCE
+
+#: Not yet departed: what it carries may still be regrouped.
+NOT_DEPARTED = frozenset({ConsignmentStatus.CREATED, ConsignmentStatus.READY})
+
+_LEG_COPIED = (
+    "seq",
+    "from_site_id",
+    "to_site_id",
+    "mode",
+    "carrier",
+    "carrier_reference",
+    "planned_departure_on",
+    "planned_arrival_on",
+    "weight_t",
+    "lift_units",
+    "dangerous_goods",
+    "oversize",
+)
+_NOTES_MAX = 4000
+
+
+@dataclass(frozen=True)
+class Split:
+    source: Consignment
+    created: Consignment
+
+
+@dataclass(frozen=True)
+class Merge:
+    merged: Consignment
+    cancelled: list[Consignment]
+
+
+def _open(
+    session: Session, consignment_id: int, version: int, op: str, *, field: str, version_field: str
+) -> Consignment:
+    """The consignment in the caller's scope (404), if the caller may regroup it (403), at the
+    version the caller read (409), a delivery (409) that has not departed (409)."""
+    obj = get(session, CONSIGNMENT_RESOURCE, consignment_id)
+    authorize(session, CONSIGNMENT_RESOURCE, Write(op, obj, {}))
+    if obj.version != version:
+        raise StaleVersion(
+            f"{version_field}: consignment {obj.reference} was changed by someone else (you read "
+            f"version {version}, it is now at version {obj.version}); reload and try again",
+            field=version_field,
+            current_version=obj.version,
+        )
+    if obj.kind is not ConsignmentKind.DELIVERY:
+        raise errors.ConsignmentNotEditable(
+            f"{field}: consignment {obj.reference} is a {obj.kind} consignment; only deliveries "
+            f"are {op} (a repair consignment's serials belong to it)",
+            field=field,
+        )
+    if obj.status not in NOT_DEPARTED:
+        allowed = " or ".join(sorted(NOT_DEPARTED))
+        raise errors.ConsignmentNotEditable(
+            f"{field}: consignment {obj.reference} is {obj.status}; only one that is {allowed} "
+            f"can be {op}",
+            field=field,
+            state=str(obj.status),
+        )
+    return obj
+
+
+def _lines(session: Session, consignment_id: int) -> list[ConsignmentLine]:
+    stmt = (
+        select(ConsignmentLine)
+        .where(ConsignmentLine.consignment_id == consignment_id)
+        .order_by(ConsignmentLine.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def _note(obj: Consignment, text: str) -> None:
+    # The row is rewritten (and its version moves) even when its own columns would not change.
+    notes = f"{obj.notes}\n{text}" if obj.notes else text
+    obj.notes = notes[-_NOTES_MAX:]
+    obj.updated_at = utcnow()
+
+
+def _reference(session: Session, wanted: str | None) -> str:
+    if wanted is None:
+        return f"CSG-{secrets.token_hex(4).upper()}"
+    if session.scalar(select(Consignment.id).where(Consignment.reference == wanted)) is not None:
+        raise Conflict(f"reference: consignment {wanted} already exists", field="reference")
+    return wanted
+
+
+def split_consignment(session: Session, consignment_id: int, data: s.ConsignmentSplit) -> Split:
+    """Move the given lines (or quantities of them) into a new consignment (module docstring).
+
+    Raises:
+        NotFound: the consignment or one of the lines is not the caller's to see.
+        PermissionDenied: the caller is not a coordinator.
+        StaleVersion, ConsignmentNotEditable: stale version; departed or a repair consignment.
+        InvalidInput: a line not on the consignment or named twice, a quantity above the line's,
+            or nothing left on the source.
+        Conflict: the new reference is taken.
+    """
+    source = _open(
+        session, consignment_id, data.version, "split", field="id", version_field="version"
+    )
+    lines = {line.id: line for line in _lines(session, source.id)}
+    seen: set[int] = set()
+    for i, wanted in enumerate(data.lines):
+        line = lines.get(wanted.line_id)
+        if line is None:
+            raise InvalidInput(
+                f"lines.{i}.line_id: line {wanted.line_id} is not on consignment "
+                f"{source.reference}",
+                field=f"lines.{i}.line_id",
+            )
+        if line.id in seen:
+            raise InvalidInput(
+                f"lines.{i}.line_id: line {line.id} is named twice", field=f"lines.{i}.line_id"
+            )
+        seen.add(line.id)
+        if wanted.quantity > line.quantity:
+            raise InvalidInput(
+                f"lines.{i}.quantity: line {line.id} carries {line.quantity}, "
+                f"not {wanted.quantity}",
+                field=f"lines.{i}.quantity",
+            )
+    moved = {x.line_id: x.quantity for x in data.lines}
+    if all(moved.get(line.id) == line.quantity for line in lines.values()):
+        raise InvalidInput(
+            f"lines: this would move everything consignment {source.reference} carries; "
+            "leave something on it (or change its legs instead)",
+            field="lines",
+        )
+    reference = _reference(session, data.reference)
+    created = Consignment(
+        reference=reference,
+        kind=source.kind,
+        origin_site_id=source.origin_site_id,
+        destination_site_id=source.destination_site_id,
+        planned_departure_on=source.planned_departure_on,
+        releasability=source.releasability,
+        status=source.status,
+        notes=f"split from {source.reference}",
+    )
+    session.add(created)
+    flush(session, f"consignment {reference}")
+    for line_id, quantity in moved.items():
+        line = lines[line_id]
+        if quantity == line.quantity:
+            line.consignment_id = created.id
+        else:
+            line.quantity -= quantity
+            session.add(
+                ConsignmentLine(
+                    consignment_id=created.id, offer_line_id=line.offer_line_id, quantity=quantity
+                )
+            )
+    legs = session.scalars(
+        select(ConsignmentLeg)
+        .where(ConsignmentLeg.consignment_id == source.id)
+        .order_by(ConsignmentLeg.seq)
+    )
+    for leg in legs:
+        copied = {name: getattr(leg, name) for name in _LEG_COPIED}
+        session.add(ConsignmentLeg(consignment_id=created.id, **copied))
+    _note(source, f"split: {len(moved)} line(s) moved to {reference}")
+    flush(session, f"consignment {source.reference}")
+    return Split(source, created)
+
+
+def merge_consignments(session: Session, data: s.ConsignmentMerge) -> Merge:
+    """Merge the named consignments into the first of them (module docstring).
+
+    Raises:
+        NotFound: a consignment is not the caller's to see.
+        PermissionDenied: the caller is not a coordinator.
+        StaleVersion, ConsignmentNotEditable: stale version; departed or a repair consignment.
+        InvalidInput: a consignment named twice, or with another origin, destination,
+            releasability or donor than the first.
+    """
+    members: list[Consignment] = []
+    for i, member in enumerate(data.consignments):
+        field = f"consignments.{i}.id"
+        if any(x.id == member.id for x in members):
+            raise InvalidInput(f"{field}: consignment {member.id} is named twice", field=field)
+        members.append(
+            _open(
+                session,
+                member.id,
+                member.version,
+                "merged",
+                field=field,
+                version_field=f"consignments.{i}.version",
+            )
+        )
+    kept, others = members[0], members[1:]
+    donors = _donors(session, members)
+    for i, other in enumerate(others, start=1):
+        _check_alike(kept, other, donors, f"consignments.{i}.id")
+    mine = {line.offer_line_id: line for line in _lines(session, kept.id)}
+    for other in others:
+        for line in _lines(session, other.id):
+            into = mine.get(line.offer_line_id)
+            if into is None:
+                line.consignment_id = kept.id
+                mine[line.offer_line_id] = line
+            else:
+                into.quantity += line.quantity
+                session.delete(line)
+        other.status = CONSIGNMENT.apply(other.status, "cancel")
+        _note(other, f"merged into {kept.reference}")
+    _note(kept, "merged: " + ", ".join(x.reference for x in others))
+    flush(session, f"consignment {kept.reference}")
+    return Merge(kept, others)
+
+
+def _donors(session: Session, members: Sequence[Consignment]) -> dict[int, frozenset[int]]:
+    rows = session.execute(
+        select(ConsignmentLine.consignment_id, OfferLine.donor_nation_id)
+        .join(OfferLine, OfferLine.id == ConsignmentLine.offer_line_id)
+        .where(ConsignmentLine.consignment_id.in_([x.id for x in members]))
+    ).all()
+    out: dict[int, set[int]] = {x.id: set() for x in members}
+    for cid, donor in rows:
+        out[cid].add(donor)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _check_alike(
+    kept: Consignment, other: Consignment, donors: dict[int, frozenset[int]], field: str
+) -> None:
+    for name, label in (("origin_site_id", "origin"), ("destination_site_id", "destination")):
+        if getattr(other, name) != getattr(kept, name):
+            raise InvalidInput(
+                f"{field}: consignment {other.reference} has another {label} than "
+                f"{kept.reference}; only consignments on the same route are merged",
+                field=field,
+            )
+    if other.releasability != kept.releasability:
+        raise InvalidInput(
+            f"{field}: consignment {other.reference} is {other.releasability}, "
+            f"{kept.reference} {kept.releasability}; merged goods would be shown to others",
+            field=field,
+        )
+    if donors[other.id] and donors[kept.id] and donors[other.id] != donors[kept.id]:
+        raise InvalidInput(
+            f"{field}: consignment {other.reference} carries goods of other donors than "
+            f"{kept.reference}; merged goods would be shown to another donor",
+            field=field,
+        )
+
+
+# --- lookups for the command line (references rather than ids) -------------------------------
+
+
+def by_reference(session: Session, reference: str) -> Consignment:
+    """The consignment with ``reference`` in the caller's scope (404 otherwise)."""
+    obj = session.scalar(select(Consignment).where(Consignment.reference == reference))
+    if obj is None:
+        raise errors.ConsignmentNotFound(f"consignment {reference} does not exist")
+    return obj
+
+
+def line_of_offer(session: Session, consignment: Consignment, offer_reference: str) -> int:
+    """The id of the one line of ``consignment`` carrying the offer line ``offer_reference``."""
+    ids = list(
+        session.scalars(
+            select(ConsignmentLine.id)
+            .join(OfferLine, OfferLine.id == ConsignmentLine.offer_line_id)
+            .where(
+                ConsignmentLine.consignment_id == consignment.id,
+                OfferLine.reference == offer_reference,
+            )
+            .order_by(ConsignmentLine.id)
+        )
+    )
+    if len(ids) != 1:
+        what = "no line" if not ids else f"{len(ids)} lines"
+        raise InvalidInput(
+            f"lines: consignment {consignment.reference} has {what} of offer {offer_reference}",
+            field="lines",
+        )
+    return ids[0]
