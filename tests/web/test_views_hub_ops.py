@@ -19,6 +19,7 @@ from nsatu.db.models import Consignment, Site, TrackingEvent
 from nsatu.logistics import ingest, scanfile
 from nsatu.logistics.generate import RouteSpec, seed_consignments
 from tests.conftest import sign_in
+from tests.delivery.world import delivered
 from tests.logistics.test_hub_ops import D1, at, ev, plan
 
 SPAN = {"from": "2025-02-27", "to": "2025-03-04"}
@@ -182,3 +183,24 @@ def test_htmx_gets_the_figures_only(client: TestClient, seeded: dict[str, object
         assert f'hx-target="#{root}"' in client.get(path, params=SPAN).text
     partial = client.get(f"/hubs/{hub}", params=SPAN, headers={"HX-Request": "true"}).text
     assert 'id="hub-chart"' in partial and 'data-day="2025-03-01"' in partial
+
+
+def test_consignment_page_links_to_its_proof_of_delivery(
+    client: TestClient, session_factory: sessionmaker[Session], seeded: dict[str, object]
+) -> None:
+    """Once handed over, a user who may record a receipt finds the proof-of-delivery page from the
+    consignment; before that, or for a role that may not record one, there is no link."""
+    with session_factory() as s:
+        d = delivered(s, "VWP")
+        s.commit()
+    done, underway = d.consignment_id, seeded["ids"][seeded["b"].reference]  # type: ignore[attr-defined,index]
+    link = f'href="/consignments/{done}/receipt" id="receipt-link"'
+    r = client.get(f"/consignments/{done}")
+    assert r.status_code == 200 and link in r.text
+    assert client.get(f"/consignments/{done}/receipt").status_code == 200
+    assert 'id="receipt-link"' not in client.get(f"/consignments/{underway}").text
+    sign_in(client, session_factory, role=Role.RECIPIENT_PLANNER)
+    assert link in client.get(f"/consignments/{done}").text
+    sign_in(client, session_factory, role=Role.AUDITOR)
+    r = client.get(f"/consignments/{done}")
+    assert r.status_code == 200 and 'id="receipt-link"' not in r.text

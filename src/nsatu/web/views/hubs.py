@@ -17,8 +17,9 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.params import File
 from fastapi.responses import Response
 
-from nsatu.core.access import records_tracking_events
+from nsatu.core.access import may_record_receipt, records_tracking_events
 from nsatu.core.geo import Box, project
+from nsatu.delivery import receipts
 from nsatu.errors import InvalidInput, PermissionDenied
 from nsatu.logistics import hub_ops, ingest, scanfile, tracking_view
 from nsatu.logistics.hub_schemas import AlertRead, UtilisationRead
@@ -123,15 +124,19 @@ def hub_board(request: Request, session: DbSession, id: PathId) -> Response:
 
 
 @router.get("/consignments/{id}", name="consignment_detail")
-def consignment_detail(request: Request, session: DbSession, id: PathId) -> Response:
+def consignment_detail(
+    request: Request, session: DbSession, actor: CurrentActor, id: PathId
+) -> Response:
     p = tracking_view.picture(session, id, today=_today())
     ids = sorted(p.sites)
     points = project([(float(p.sites[i].latitude), float(p.sites[i].longitude)) for i in ids], MAP)
     xy = dict(zip(ids, points, strict=True))
+    # Proof of delivery is recorded once the goods are handed over (or confirmed received).
+    pod = p.consignment.status in receipts.RECEIVABLE and may_record_receipt(actor)
     return render(
         request,
         "consignments/detail.html",
-        {"p": p, "xy": xy, "map": MAP},
+        {"p": p, "xy": xy, "map": MAP, "pod": pod},
     )
 
 
