@@ -9,11 +9,21 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nsatu.core.lifecycles import AllocationStatus, ConsignmentStatus
+from nsatu.core.lifecycles import (
+    AllocationStatus,
+    ConsignmentStatus,
+    OfferStage,
+    ReceiptStatus,
+    RequirementStatus,
+)
 from nsatu.db.models import (
     Allocation,
     Consignment,
     ConsignmentLeg,
+    OfferLine,
+    Receipt,
+    ReceiptLine,
+    Requirement,
     TrackingEvent,
     TrackingRejection,
 )
@@ -52,8 +62,42 @@ def test_consignments_in_every_state_with_their_events(session: Session) -> None
     assert any(d.total.actual_in_t > 0 for d in u.figures.days)
     assert u.figures.days[-1].backlog > 0
     # nsatu check: the states are the replay of the events; the batch matches its audit entry;
-    # the allocations fit their offers and needs.
+    # the allocations fit their offers and needs; the receipts add up.
     failed = [r for r in integrity.run_checks(session) if r.count]
     assert not failed, failed
+    # Proof of delivery for every received consignment (closed ones included), by the demo
+    # recipient planner, verified by the demo coordinator (but the last, awaiting verification);
+    # some goods damaged or lost, each with its reason.
+    got = session.execute(
+        select(Receipt, Consignment.status).join(
+            Consignment, Consignment.id == Receipt.consignment_id
+        )
+    ).all()
+    received = session.scalar(
+        select(func.count())
+        .select_from(Consignment)
+        .where(Consignment.status.in_([ConsignmentStatus.RECEIVED, ConsignmentStatus.CLOSED]))
+    )
+    assert made.receipts == len(got) == received >= 3
+    assert {r.recorded_by for r, _ in got} == {execution.RECORDER}
+    verified = [r for r, _ in got if r.status is ReceiptStatus.VERIFIED]
+    assert len(verified) == len(got) - 1
+    assert {r.verified_by for r in verified} == {execution.VERIFIER} != {execution.RECORDER}
+    lines = session.scalars(select(ReceiptLine)).all()
+    assert any(x.quantity_damaged > 0 and x.damaged_reason for x in lines)
+    assert any(x.quantity_lost > 0 and x.lost_reason for x in lines)
+    assert all(x.quantity_lost == 0 or x.lost_reason for x in lines)
+    assert all(x.quantity_damaged == 0 or x.damaged_reason for x in lines)
+    # The ledgers follow: some offer lines delivered, some needs covered by what arrived.
+    assert session.scalar(
+        select(func.count()).select_from(OfferLine).where(OfferLine.stage == OfferStage.DELIVERED)
+    )
+    assert session.scalar(
+        select(func.count())
+        .select_from(Requirement)
+        .where(
+            Requirement.status.in_([RequirementStatus.COVERED, RequirementStatus.PARTIALLY_COVERED])
+        )
+    )
     # Only once: a database with allocations is left alone.
     assert execution.load_execution(session, today=TODAY) == execution.ExecutionReport(0, 0, 0)

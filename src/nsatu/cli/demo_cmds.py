@@ -49,6 +49,7 @@ def load(
                 "allocations": made.allocations,
                 "consignments": made.consignments,
                 "tracking_events": made.events,
+                "receipts": made.receipts,
             }
     if as_json:
         print_json({"loaded": True, "seconds": round(time.perf_counter() - started, 2), **counts})

@@ -6,31 +6,41 @@ SYNTHETIC, like the needs: the allocations match demo offers to demo needs of th
 (needs in priority order, each from the first committed line with stock left), and each
 consignment is given a story in turn (planned; ready; on its way to the hub; at the hub; held at
 the hub past its planned departure; on its way on; handed over; received; closed; lost;
-cancelled; turned back). Everything goes through the services (allocations, consignments from
-allocations, the ingest, the lifecycle), so their rules apply. Runs only into a database that
-holds no allocation yet; the caller's transaction commits.
+cancelled; turned back). The received ones (and those closed after) get a proof of delivery,
+recorded by the demo recipient planner and, but for the last, verified by the demo coordinator (a
+receipt is verified by another user than its recorder), with what was found in turn: all good,
+some damaged, some stolen, some damaged and some missing; the ledgers, offer stages and need
+coverage follow. Everything goes through the services (allocations, consignments from
+allocations, the ingest, the lifecycle, receipts), so their rules apply. Runs only into a database
+that holds no allocation yet; the caller's transaction commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nsatu.core.enums import SiteKind, TrackingEventKind
-from nsatu.core.lifecycles import OfferStage, RequirementStatus
+from nsatu.core.access import Actor, Role
+from nsatu.core.enums import DiscrepancyReason, SiteKind, TrackingEventKind
+from nsatu.core.lifecycles import ConsignmentStatus, OfferStage, RequirementStatus
+from nsatu.db.actor import actor_of, set_actor
 from nsatu.db.models import (
     Allocation,
+    Consignment,
     ConsignmentLeg,
     ConsignmentLine,
     ItemType,
+    Nation,
     OfferLine,
     Requirement,
     Site,
 )
+from nsatu.delivery import receipts
+from nsatu.delivery import schemas as ds
 from nsatu.logistics import consign, ingest
 from nsatu.logistics.service import CONSIGNMENTS
 from nsatu.planning.schemas import AllocationCreate
@@ -80,11 +90,18 @@ STORIES: dict[str, tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 TOGETHER = frozenset({"at_hub", "onward"})
 
 
+#: What the recipient found on arrival, given to the received consignments in turn.
+FINDINGS = ("good", "damaged", "stolen", "damaged_and_missing")
+#: The demo users (``nsatu demo users``) who record and verify proof of delivery.
+RECORDER, VERIFIER = "planner.ukr", "coordinator"
+
+
 @dataclass(frozen=True)
 class ExecutionReport:
     allocations: int
     consignments: int
     events: int
+    receipts: int = 0
 
 
 def _allocate(session: Session) -> int:
@@ -204,6 +221,7 @@ def load_execution(session: Session, *, today: dt.date) -> ExecutionReport:
     codes: dict[int, str] = dict(session.execute(select(Site.id, Site.code)).all())
     hubs = set(session.scalars(select(Site.id).where(Site.kind == SiteKind.HUB)))
     events: list[ingest.EventIn] = []
+    routes: dict[int, _Route] = {}
     before: list[tuple[int, str]] = []
     after: list[tuple[int, str]] = []
     names = list(STORIES)
@@ -237,6 +255,7 @@ def load_execution(session: Session, *, today: dt.date) -> ExecutionReport:
             leg.planned_departure_on, leg.planned_arrival_on = dep, arr
             leg.weight_t = weights.get(c.id)
         c.planned_departure_on = dep1
+        routes[c.id] = route
         events += [_scan(route, step, i) for step in steps]
         before += [(c.id, action) for action in first]
         after += [(c.id, action) for action in last]
@@ -245,7 +264,77 @@ def load_execution(session: Session, *, today: dt.date) -> ExecutionReport:
         CONSIGNMENTS.act(session, cid, action, version=None)
     session.flush()
     result = ingest.ingest(session, events)
+    received = [c for c in made if c.id in routes and c.status is ConsignmentStatus.RECEIVED]
+    recorded = _prove_delivery(session, received, routes)
     for cid, action in after:
         CONSIGNMENTS.act(session, cid, action, version=None)
     session.flush()
-    return ExecutionReport(allocations, len(made), result.applied)
+    return ExecutionReport(allocations, len(made), result.applied, recorded)
+
+
+def _prove_delivery(
+    session: Session, received: list[Consignment], routes: dict[int, _Route]
+) -> int:
+    """A receipt for each received consignment, as the demo recipient planner; each but the last
+    verified by the demo coordinator. The session's own actor is restored afterwards."""
+    ukr = session.scalar(select(Nation.id).where(Nation.code == "UKR"))
+    if ukr is None or not received:
+        return 0
+    recorder = Actor(role=Role.RECIPIENT_PLANNER, username=RECORDER, nation_id=ukr)
+    verifier = Actor(role=Role.COORDINATOR, username=VERIFIER)
+    own = actor_of(session)
+    try:
+        for i, c in enumerate(received):
+            lines = session.scalars(
+                select(ConsignmentLine)
+                .where(ConsignmentLine.consignment_id == c.id)
+                .order_by(ConsignmentLine.id)
+            ).all()
+            set_actor(session, recorder)
+            receipt = receipts.record_receipt(
+                session,
+                c.id,
+                ds.ReceiptCreate(
+                    received_by="SYNTHETIC: receiving officer, logistics depot",
+                    received_at=_at(routes[c.id].arr2, 17),
+                    note=f"SYNTHETIC proof of delivery ({FINDINGS[i % len(FINDINGS)]})",
+                    lines=[_found(line, FINDINGS[i % len(FINDINGS)]) for line in lines],
+                ),
+            )
+            if i < len(received) - 1:  # the last awaits verification
+                set_actor(session, verifier)
+                receipts.verify_receipt(session, c.id, version=receipt.version)
+    finally:
+        set_actor(session, own)
+    return len(received)
+
+
+def _found(line: ConsignmentLine, finding: str) -> ds.ReceiptLineIn:
+    """What arrived of ``line``: a tenth of it (at least one unit) damaged, stolen or missing."""
+    q = line.quantity
+    part = max(Decimal(1), (q / 10).to_integral_value(rounding=ROUND_DOWN))
+    if finding == "good" or q < 2:
+        return ds.ReceiptLineIn(consignment_line_id=line.id, quantity_good=q)
+    if finding == "damaged":
+        return ds.ReceiptLineIn(
+            consignment_line_id=line.id,
+            quantity_good=q - part,
+            quantity_damaged=part,
+            damaged_reason=DiscrepancyReason.DAMAGED,
+        )
+    if finding == "stolen":
+        return ds.ReceiptLineIn(
+            consignment_line_id=line.id,
+            quantity_good=q - part,
+            quantity_lost=part,
+            lost_reason=DiscrepancyReason.STOLEN,
+        )
+    lost = part if q - 2 * part >= 0 else Decimal(0)
+    return ds.ReceiptLineIn(
+        consignment_line_id=line.id,
+        quantity_good=q - part - lost,
+        quantity_damaged=part,
+        damaged_reason=DiscrepancyReason.DAMAGED,
+        quantity_lost=lost,
+        lost_reason=DiscrepancyReason.MISSING if lost else None,
+    )
