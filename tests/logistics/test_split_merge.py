@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from nsatu.core.access import Actor, Role
@@ -335,3 +335,15 @@ def _another_donor(session: Session) -> int:
     from tests.factories import make_nation
 
     return make_nation(session, is_donor=True).id
+
+
+def test_a_write_in_between_makes_the_split_a_conflict(
+    session: Session, routes: list[RouteSpec]
+) -> None:
+    """Another writer (an ingest batch, an edit) moved the consignment on after it was read: the
+    split's rewrite of the row matches no version and is a 409."""
+    c = _get(session, routes[0].reference)
+    body = _split(session, c)
+    session.execute(update(Consignment).where(Consignment.id == c.id).values(version=c.version + 1))
+    with pytest.raises(errors.Conflict):
+        split_merge.split_consignment(session, c.id, body)
