@@ -100,6 +100,7 @@ def test_split_moves_part_of_a_line_and_a_whole_line_and_copies_the_legs(
     second = _second_line(session, c)
     offer = first.offer_line_id
     before = consigned_quantity(session, offer)
+    _weigh(session, c, "7")  # 14 units of one item: half of them move, and half the tonnes
     out = split_merge.split_consignment(
         session,
         c.id,
@@ -127,12 +128,26 @@ def test_split_moves_part_of_a_line_and_a_whole_line_and_copies_the_legs(
         [(offer, Decimal(3)), (second.offer_line_id, Decimal(4))]
     )
     assert second.id in {x.id for x in moved}  # a whole line moves as it is
+    assert _weights(session, new) == _weights(session, c) == [(Decimal("3.5"), Decimal(7))] * 2
     assert consigned_quantity(session, offer) == before  # nothing added or lost
     assert out.source.version > 1 and "SPL-NEW" in (out.source.notes or "")
     entries = session.scalars(
         select(AuditEntry.entity).where(AuditEntry.username == COORDINATOR.username)
     ).all()
     assert {"consignment", "consignment_line", "consignment_leg"} <= set(entries)
+
+
+def _weigh(session: Session, c: Consignment, tonnes: str) -> None:
+    for leg in session.scalars(select(ConsignmentLeg).where(ConsignmentLeg.consignment_id == c.id)):
+        leg.weight_t, leg.lift_units = Decimal(tonnes), 2 * Decimal(tonnes)
+    session.flush()
+
+
+def _weights(session: Session, c: Consignment) -> list[tuple[Decimal | None, Decimal | None]]:
+    stmt = select(ConsignmentLeg.weight_t, ConsignmentLeg.lift_units).where(
+        ConsignmentLeg.consignment_id == c.id
+    )
+    return [tuple(x) for x in session.execute(stmt.order_by(ConsignmentLeg.seq))]  # type: ignore[misc]
 
 
 def test_both_halves_of_a_split_depart_and_are_handed_over(
@@ -268,6 +283,8 @@ def test_merge_sums_lines_per_offer_line_and_cancels_the_others(
     a.status = ConsignmentStatus.CREATED
     session.flush()
     totals = {o: consigned_quantity(session, o) for o in (a_offer, b_offer, c_offer)}
+    for x, tonnes in ((a, "6"), (b, "10"), (c, "4")):
+        _weigh(session, x, tonnes)
     out = split_merge.merge_consignments(session, _merge(a, b, c))
     assert out.merged.id == a.id and out.merged.status is ConsignmentStatus.CREATED
     assert sorted((x.offer_line_id, x.quantity) for x in _lines(session, a.id)) == sorted(
@@ -278,7 +295,7 @@ def test_merge_sums_lines_per_offer_line_and_cancels_the_others(
         assert _lines(session, other.id) == []
         assert a.reference in (other.notes or "")
     assert {o: consigned_quantity(session, o) for o in totals} == totals
-    assert len(_legs(session, a.id)) == 2
+    assert _weights(session, a) == [(Decimal(20), Decimal(40))] * 2  # what all three carried
 
 
 @pytest.mark.parametrize(

@@ -3,15 +3,16 @@
 **Split** moves some lines, or part of a line's quantity, of a consignment that is ``created`` or
 ``ready`` into a new consignment in the same state, with the same origin, destination, planned
 departure, releasability and a copy of every leg. A whole line moves as it is (same line id); part
-of one leaves the rest behind. Something must stay on the source.
+of one leaves the rest behind. Something must stay on the source. The legs' tonnes and lift units
+are shared out by the lines' loads, so the hub figures count nothing twice.
 
 **Merge** combines two or more such consignments with the same origin and destination into the
 first one named: its lines are summed per offer line, the others' lines move into it, and the
 others are *cancelled* (not deleted), empty, with a note naming the consignment they went into, so
 their references stay resolvable and a scan sent under one is refused as for any cancelled
-consignment. The kept consignment keeps its own legs and state. Their releasability and the donors
-of the goods on board must be the same: merging would otherwise show one donor's goods to whoever
-may see the other consignment.
+consignment. The kept consignment keeps its own legs (weighed ones add what the others carried)
+and state. Their releasability and the donors of the goods on board must be the same: merging
+would otherwise show one donor's goods to whoever may see the other consignment.
 
 Both refuse, before writing anything, a consignment that is not found in the caller's scope (404),
 a caller who is not a coordinator (403), a stale version, a repair consignment or one that has
@@ -25,6 +26,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,7 +35,7 @@ from nsatu.core.enums import ConsignmentKind
 from nsatu.core.lifecycles import CONSIGNMENT, ConsignmentStatus
 from nsatu.db.base import utcnow
 from nsatu.db.crud import Write, authorize, get
-from nsatu.db.models import Consignment, ConsignmentLeg, ConsignmentLine, OfferLine
+from nsatu.db.models import Consignment, ConsignmentLeg, ConsignmentLine, ItemType, OfferLine
 from nsatu.db.repository import flush
 from nsatu.errors import Conflict, InvalidInput, StaleVersion
 from nsatu.logistics import errors
@@ -58,6 +60,7 @@ _LEG_COPIED = (
     "oversize",
 )
 _NOTES_MAX = 4000
+_TONNE = Decimal("0.001")
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,10 @@ def split_consignment(session: Session, consignment_id: int, data: s.Consignment
             field="lines",
         )
     reference = _reference(session, data.reference)
+    # The share of the load that moves, by each line's load (read before the lines change).
+    loads = _loads(session, list(lines.values()))
+    total = sum(loads.values(), Decimal(0))
+    share = sum((loads[i] * q / lines[i].quantity for i, q in moved.items()), Decimal(0)) / total
     created = Consignment(
         reference=reference,
         kind=source.kind,
@@ -193,13 +200,13 @@ def split_consignment(session: Session, consignment_id: int, data: s.Consignment
                     consignment_id=created.id, offer_line_id=line.offer_line_id, quantity=quantity
                 )
             )
-    legs = session.scalars(
-        select(ConsignmentLeg)
-        .where(ConsignmentLeg.consignment_id == source.id)
-        .order_by(ConsignmentLeg.seq)
-    )
-    for leg in legs:
+    for leg in _legs(session, source.id):
         copied = {name: getattr(leg, name) for name in _LEG_COPIED}
+        # The tonnes and lift units on the legs go with the goods: the moved share to the copy.
+        for name in ("weight_t", "lift_units"):
+            if copied[name] is not None:
+                copied[name] = (copied[name] * share).quantize(_TONNE)
+                setattr(leg, name, getattr(leg, name) - copied[name])
         session.add(ConsignmentLeg(consignment_id=created.id, **copied))
     _note(source, f"split: {len(moved)} line(s) moved to {reference}")
     flush(session, f"consignment {source.reference}")
@@ -236,7 +243,16 @@ def merge_consignments(session: Session, data: s.ConsignmentMerge) -> Merge:
     for i, other in enumerate(others, start=1):
         _check_alike(kept, other, donors, f"consignments.{i}.id")
     mine = {line.offer_line_id: line for line in _lines(session, kept.id)}
+    kept_legs = _legs(session, kept.id)
     for other in others:
+        # What the other carried is on the kept legs now (a consignment's load is the heaviest
+        # of its legs; a kept leg never weighed stays so, and is reported as unweighed).
+        their = _legs(session, other.id)
+        for name in ("weight_t", "lift_units"):
+            load = max((getattr(x, name) for x in their if getattr(x, name) is not None), default=0)
+            for leg in kept_legs:
+                if getattr(leg, name) is not None:
+                    setattr(leg, name, getattr(leg, name) + load)
         for line in _lines(session, other.id):
             into = mine.get(line.offer_line_id)
             if into is None:
@@ -250,6 +266,40 @@ def merge_consignments(session: Session, data: s.ConsignmentMerge) -> Merge:
     _note(kept, "merged: " + ", ".join(x.reference for x in others))
     flush(session, f"consignment {kept.reference}")
     return Merge(kept, others)
+
+
+def _legs(session: Session, consignment_id: int) -> list[ConsignmentLeg]:
+    stmt = (
+        select(ConsignmentLeg)
+        .where(ConsignmentLeg.consignment_id == consignment_id)
+        .order_by(ConsignmentLeg.seq)
+    )
+    return list(session.scalars(stmt))
+
+
+def _loads(session: Session, lines: Sequence[ConsignmentLine]) -> dict[int, Decimal]:
+    """Each line's load: units × the item's weight in tonnes, else its lift units (as the
+    planner reads them), else the units themselves."""
+    rows = session.execute(
+        select(OfferLine.id, ItemType)
+        .join(ItemType, ItemType.id == OfferLine.item_type_id)
+        .where(OfferLine.id.in_({x.offer_line_id for x in lines}))
+    )
+    per_unit: dict[int, ItemType] = {}
+    for offer_id, item_type in rows:
+        per_unit[offer_id] = item_type
+    out: dict[int, Decimal] = {}
+    for line in lines:
+        item = per_unit.get(line.offer_line_id)
+        unit = Decimal(1)
+        if item is not None:
+            unit = (
+                item.weight_kg_per_unit / 1000
+                if item.weight_kg_per_unit is not None
+                else item.lift_units_per_unit
+            )
+        out[line.id] = line.quantity * (unit or Decimal(1))
+    return out
 
 
 def _donors(session: Session, members: Sequence[Consignment]) -> dict[int, frozenset[int]]:
