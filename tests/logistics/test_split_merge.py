@@ -18,6 +18,7 @@ from nsatu.core.lifecycles import ConsignmentStatus
 from nsatu.db.models import AuditEntry, Consignment, ConsignmentLeg, ConsignmentLine, OfferLine
 from nsatu.db.scoping import set_actor
 from nsatu.errors import InvalidInput, NsatuError, PermissionDenied, StaleVersion
+from nsatu.integrity import service as integrity
 from nsatu.logistics import errors, ingest, split_merge
 from nsatu.logistics import split_schemas as s
 from nsatu.logistics.generate import RouteSpec, seed_consignments
@@ -186,6 +187,9 @@ def test_both_halves_of_a_split_depart_and_are_handed_over(
     session.expire_all()
     for ref in (r.reference, "SPL-HALF"):
         assert _get(session, ref).status is ConsignmentStatus.HANDED_OVER
+    # nsatu check: states replay, batches match their audit entries, nothing over-consigned.
+    failed = [x for x in integrity.run_checks(session) if x.count]
+    assert not failed, failed
 
 
 def _split(session: Session, c: Consignment, **kw: Any) -> s.ConsignmentSplit:
@@ -296,6 +300,8 @@ def test_merge_sums_lines_per_offer_line_and_cancels_the_others(
         assert a.reference in (other.notes or "")
     assert {o: consigned_quantity(session, o) for o in totals} == totals
     assert _weights(session, a) == [(Decimal(20), Decimal(40))] * 2  # what all three carried
+    failed = [x for x in integrity.run_checks(session) if x.count]
+    assert not failed, failed
 
 
 @pytest.mark.parametrize(
