@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import PUBLIC, Actor, Role, consignment_visible, may_act_on_consignment
@@ -193,4 +193,32 @@ def test_refusals_over_http_name_the_field_and_write_nothing(
         json={"consignments": [{"id": w.ids[1], "version": 1}, {"id": w.ids[2], "version": 2}]},
     )
     assert got.status_code == 409 and got.json()["error"] == "consignment_not_editable"
+    assert _state(session_factory) == before
+
+
+def test_a_failed_commit_is_an_error_and_stores_nothing(
+    client: TestClient, session_factory: sessionmaker[Session], world: World
+) -> None:
+    """A split (the new consignment, its lines and legs, the source's rewrite) and a merge are
+    each one transaction."""
+    w = world
+
+    def boom(_session: Session) -> None:
+        raise RuntimeError("disk full")
+
+    before = _state(session_factory)
+    event.listen(session_factory, "before_commit", boom)
+    try:
+        split = client.post(
+            f"/api/consignments/{w.ids[0]}/split",
+            json={"version": 1, "lines": [{"line_id": w.lines[0], "quantity": "4"}]},
+        )
+        merge = client.post(
+            "/api/consignments/merge",
+            json={"consignments": [{"id": w.ids[1], "version": 1}, {"id": w.ids[2], "version": 1}]},
+        )
+    finally:
+        event.remove(session_factory, "before_commit", boom)
+    for r in (split, merge):
+        assert r.status_code == 500 and "request id" in r.json()["detail"]
     assert _state(session_factory) == before
