@@ -39,6 +39,13 @@ REVIEWED_KEYS: dict[tuple[str, tuple[str, ...]], str] = {
     "and whoever records an event sees the consignment and so every event of it",
     ("tracking_rejection", ("submitted_by", "event_id")): "unique per sender, and a sender sees "
     "every refusal it sent",
+    ("receipt", ("consignment_id",)): "one receipt per consignment; a receipt is visible exactly "
+    "when its consignment is, and only a writer who sees the consignment gets past its 404",
+    ("receipt_line", ("receipt_id", "consignment_line_id")): "lines of one receipt, written "
+    "with it by whoever may write the receipt (and so sees it)",
+    ("repair_serial", ("consignment_id", "serial")): "serials of one repair consignment, linked "
+    "by coordinators and recipient planners only after the consignment is found in their scope, "
+    "and visible whenever that consignment is",
 }
 
 
