@@ -96,10 +96,13 @@ def _row(c: Any) -> dict[str, Any]:
 
 @app.command("split")
 def split_command(
-    reference: str = typer.Argument(..., help="The consignment to split (created or ready)."),
+    reference: str = typer.Argument(
+        ..., metavar="REFERENCE", help="The consignment to split (created or ready)."
+    ),
     lines: list[str] = typer.Option(
         ...,
         "--line",
+        metavar="OFFER_REF=QUANTITY",
         help="OFFER_REF=QUANTITY: how much of the line carrying that offer line moves "
         "(repeat for several lines; all of it moves the line).",
     ),
@@ -161,7 +164,9 @@ def split_command(
 @app.command("merge")
 def merge_command(
     references: list[str] = typer.Argument(
-        ..., help="Two or more consignments on one route (created or ready); the first is kept."
+        ...,
+        metavar="REFERENCE",
+        help="Two or more consignments on one route (created or ready); the first is kept.",
     ),
     as_json: bool = JsonOpt,
 ) -> None:

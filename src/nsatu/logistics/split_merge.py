@@ -364,8 +364,16 @@ def line_of_offer(session: Session, consignment: Consignment, offer_reference: s
     )
     if len(ids) != 1:
         what = "no line" if not ids else f"{len(ids)} lines"
+        carried = session.scalars(
+            select(OfferLine.reference)
+            .join(ConsignmentLine, ConsignmentLine.offer_line_id == OfferLine.id)
+            .where(ConsignmentLine.consignment_id == consignment.id)
+            .order_by(OfferLine.reference)
+            .distinct()
+        )
         raise InvalidInput(
-            f"lines: consignment {consignment.reference} has {what} of offer {offer_reference}",
+            f"lines: consignment {consignment.reference} has {what} of offer {offer_reference} "
+            f"(it carries {', '.join(carried) or 'nothing'})",
             field="lines",
         )
     return ids[0]
