@@ -64,7 +64,10 @@ def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
 def test_record_then_verify_by_another_user(page: Page, server: LiveServer, tmp_path: Path) -> None:
     url = f"/consignments/{server.ids['consignment']}/receipt"
     line = server.ids["line"]
-    log_in(page, *PLANNER, path=url)
+    # From the consignment's page, handed over: its proof of delivery is a link away.
+    log_in(page, *PLANNER, path=f"/consignments/{server.ids['consignment']}")
+    page.locator("#receipt-link").click()
+    expect(page).to_have_url(server.base_url + url)
     form = page.locator("#receipt-form")
     expect(form.locator(f'tr[data-line="{line}"] .carried')).to_have_text("4")
     page.locator("#f-received_by").fill("Capt. Receiver, 1st Log Bn")
