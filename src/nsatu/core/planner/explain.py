@@ -70,7 +70,7 @@ def explain(model: Model, values: Float, shipments: list[Shipment]) -> list[Unme
     for lo, leg in enumerate(model.out_legs):
         out_to_site[leg.to_site].append(lo)
 
-    activity: Float | None = None
+    rooms: _Rooms | None = None
     unmet: list[Unmet] = []
     for need in problem.needs:
         missing = need.quantity - served.get(need.id, 0)
@@ -164,9 +164,9 @@ def explain(model: Model, values: Float, shipments: list[Shipment]) -> list[Unme
                 )
             )
         if leftover > 0:
-            if activity is None:
-                activity = _row_activity(model, values)
-            saturated = _saturated(model, activity, need, [o for o, _ in in_time], used_of_offer)
+            if rooms is None:
+                rooms = _Rooms(model, values)
+            saturated = _saturated(model, rooms, need, [o for o, _ in in_time], used_of_offer)
             if saturated:
                 reasons.append(
                     Reason(
@@ -218,16 +218,34 @@ def _with_aon(need: Need, reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
     )
 
 
+class _Rooms:
+    """Per leg and per hub, each day's capacity row and the room left in it by the plan."""
+
+    def __init__(self, model: Model, values: Float) -> None:
+        room = (model.row_upper - _row_activity(model, values)).tolist()
+        self.legs: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
+        for (direction, li, t), row in model.leg_cap_rows.items():
+            self.legs[(direction, li)].append((t, room[row]))
+        self.hubs: dict[Id, list[tuple[int, float]]] = defaultdict(list)
+        for (h, t), row in model.hub_cap_rows.items():
+            self.hubs[h].append((t, room[row]))
+        for days in (*self.legs.values(), *self.hubs.values()):
+            days.sort()
+
+    @staticmethod
+    def full(days: list[tuple[int, float]], first_day: int, no_room: float) -> list[int]:
+        return [t for t, left in days if t >= first_day and left < no_room]
+
+
 def _saturated(
     model: Model,
-    activity: Float,
+    rooms: _Rooms,
     need: Need,
     offers: list[Any],
     used_of_offer: dict[Id, int],
 ) -> list[tuple[str, list[int]]]:
     """Legs and hubs on the need's routes with no room for one more compatible unit, by day."""
     problem = model.problem
-    T = problem.horizon_days
     lightest = min(model.weight[k] for k in need.acceptable_item_types)
     depots = {o.origin for o in offers if o.quantity > used_of_offer.get(o.id, 0)}
     first_day = min(max(0, o.available_day) for o in offers)
@@ -239,9 +257,7 @@ def _saturated(
         if leg.from_site in depots and leg.to_site in hubs
     ]
     found: list[tuple[str, list[int]]] = []
-
-    def full(row: int) -> bool:
-        return bool(model.row_upper[row] - activity[row] < lightest - 1e-9)
+    no_room = lightest - 1e-9  # a row with less room than this takes no more compatible unit
 
     for direction, legs, picked in (
         ("in", model.in_legs, in_legs),
@@ -249,19 +265,11 @@ def _saturated(
     ):
         for li in picked:
             leg = legs[li]
-            days = [
-                t
-                for t in range(first_day, T)
-                if (row := model.leg_cap_rows.get((direction, li, t))) is not None and full(row)
-            ]
+            days = rooms.full(rooms.legs.get((direction, li), []), first_day, no_room)
             if days:
                 found.append((f"leg {leg.from_site} → {leg.to_site} by {leg.mode}", days))
     for h in sorted(hubs, key=str):
-        days = [
-            t
-            for t in range(first_day, T)
-            if (row := model.hub_cap_rows.get((h, t))) is not None and full(row)
-        ]
+        days = rooms.full(rooms.hubs.get(h, []), first_day, no_room)
         closed = sorted(problem.hub_by_site[h].closed_days) if h in problem.hub_by_site else []
         if days:
             found.append((f"hub {h}", days))
