@@ -76,13 +76,30 @@ def _context(
     return context
 
 
-def _watched(context: BrowserContext) -> Iterator[Page]:
+def watched(
+    browser: Browser,
+    server: LiveServer,
+    state: StorageState | None = None,
+    *,
+    timeout_ms: float = 5_000,
+) -> Iterator[Page]:
+    """A tab on ``server`` (signed in with ``state``, if given) that fails the test, once it is
+    done, on any JavaScript error and on any request that leaves the app (nothing is fetched
+    from elsewhere at run time). Use it with ``yield from`` in a fixture."""
+    context = _context(browser, server, state)
+    context.set_default_timeout(timeout_ms)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    outside: list[str] = []
+    tab.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(server.base_url) else None,
+    )
     yield tab
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not outside, f"requests outside the app: {outside}"
 
 
 @pytest.fixture(scope="session")
@@ -99,12 +116,12 @@ def coordinator_state(browser: Browser, live_server: LiveServer) -> StorageState
 def page(
     browser: Browser, live_server: LiveServer, coordinator_state: StorageState
 ) -> Iterator[Page]:
-    yield from _watched(_context(browser, live_server, coordinator_state))
+    yield from watched(browser, live_server, coordinator_state)
 
 
 @pytest.fixture
 def anonymous_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    yield from _watched(_context(browser, live_server))
+    yield from watched(browser, live_server)
 
 
 MakeClient = Callable[[Role], TestClient]

@@ -16,9 +16,6 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import (
-    PUBLIC,
-    Actor,
-    Role,
     consignment_visible,
     may_record_end_use_check,
     may_record_receipt,
@@ -37,13 +34,12 @@ from nsatu.db.models import (
     ReceiptLine,
     RepairSerial,
     Site,
-    User,
 )
 from nsatu.delivery import discrepancies, receipts
 from nsatu.delivery import schemas as s
 from nsatu.logistics.generate import SYNTHETIC_DONOR
-from tests.conftest import sign_in
 from tests.delivery.world import RECORDER, T0, as_actor, delivered
+from tests.web.callers import CALLERS, sign_in_caller
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
@@ -138,35 +134,6 @@ def world(session_factory: sessionmaker[Session]) -> World:
     return w
 
 
-CALLERS = [
-    "coordinator",
-    "auditor",
-    "recipient_planner",
-    "donor_liaison:donor",
-    "donor_liaison:other",
-    "hub_operator:hub",
-    "hub_operator:other",
-    "training_coordinator",
-    "public",
-]
-
-
-def _caller(client: TestClient, factory: sessionmaker[Session], w: World, caller: str) -> Actor:
-    if caller == "public":
-        client.headers.pop("Authorization", None)
-        return PUBLIC
-    role_name, _, which = caller.partition(":")
-    role = Role(role_name)
-    kw: dict[str, Any] = {}
-    with factory() as session:
-        if which == "donor":
-            kw["nation"] = session.get(Nation, w.donor)
-        if which == "hub":
-            kw["site"] = session.get(Site, w.hub)
-    user: User = sign_in(client, factory, role=role, **kw)
-    return Actor(role=role, username=user.username, nation_id=user.nation_id, site_id=user.site_id)
-
-
 def _count(factory: sessionmaker[Session], model: Any) -> int:
     with factory() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
@@ -177,7 +144,7 @@ def test_delivery_routes_as_every_role(
     client: TestClient, session_factory: sessionmaker[Session], world: World, caller: str
 ) -> None:
     w = world
-    actor = _caller(client, session_factory, w, caller)
+    actor = sign_in_caller(client, session_factory, caller, donor=w.donor, hub=w.hub)
     visible = consignment_visible(
         actor,
         releasability=Releasability.BILATERAL,

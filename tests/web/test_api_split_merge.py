@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from nsatu.core.access import PUBLIC, Actor, Role, consignment_visible, may_act_on_consignment
+from nsatu.core.access import consignment_visible, may_act_on_consignment
 from nsatu.core.enums import Releasability
 from nsatu.core.lifecycles import ConsignmentStatus
-from nsatu.db.models import Consignment, ConsignmentLeg, ConsignmentLine, Nation, Site, User
+from nsatu.db.models import Consignment, ConsignmentLeg, ConsignmentLine, Nation, Site
 from nsatu.logistics.generate import SYNTHETIC_DONOR, seed_consignments
-from tests.conftest import sign_in
+from tests.web.callers import CALLERS, sign_in_caller
 
 
 @dataclass
@@ -56,35 +56,6 @@ def world(session_factory: sessionmaker[Session]) -> World:
     return w
 
 
-CALLERS = [
-    "coordinator",
-    "auditor",
-    "recipient_planner",
-    "donor_liaison:donor",
-    "donor_liaison:other",
-    "hub_operator:hub",
-    "hub_operator:other",
-    "training_coordinator",
-    "public",
-]
-
-
-def _caller(client: TestClient, factory: sessionmaker[Session], w: World, caller: str) -> Actor:
-    if caller == "public":
-        client.headers.pop("Authorization", None)
-        return PUBLIC
-    role_name, _, which = caller.partition(":")
-    role = Role(role_name)
-    kw: dict[str, Any] = {}
-    with factory() as session:
-        if which == "donor":
-            kw["nation"] = session.get(Nation, w.donor)
-        if which == "hub":
-            kw["site"] = session.get(Site, w.hub)
-    user: User = sign_in(client, factory, role=role, **kw)
-    return Actor(role=role, username=user.username, nation_id=user.nation_id, site_id=user.site_id)
-
-
 def _state(factory: sessionmaker[Session]) -> list[tuple[Any, ...]]:
     with factory() as session:
         cs = session.execute(
@@ -104,7 +75,7 @@ def test_split_and_merge_as_every_role(
     client: TestClient, session_factory: sessionmaker[Session], world: World, caller: str
 ) -> None:
     w = world
-    actor = _caller(client, session_factory, w, caller)
+    actor = sign_in_caller(client, session_factory, caller, donor=w.donor, hub=w.hub)
     visible = consignment_visible(
         actor,
         releasability=Releasability.BILATERAL,

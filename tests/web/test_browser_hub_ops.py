@@ -28,6 +28,7 @@ from nsatu.logistics import ingest, scanfile
 from nsatu.logistics.generate import RouteSpec, seed_consignments
 from tests.factories import make_user
 from tests.web.browser_server import LiveServer, log_in
+from tests.web.conftest import watched
 from tests.web.test_browser_plans import DRAWN
 
 if TYPE_CHECKING:
@@ -96,20 +97,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    outside: list[str] = []
-    tab.on(
-        "request",
-        lambda r: outside.append(r.url) if not r.url.startswith(server.base_url) else None,
-    )
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-    assert not outside, f"requests outside the app: {outside}"
+    yield from watched(browser, server, timeout_ms=10_000)
 
 
 def test_a_coordinator_follows_the_hub_pages(page: Page, server: LiveServer) -> None:

@@ -27,6 +27,7 @@ from nsatu.demo.service import load_demo
 from tests.domains.plan_world import START, build_world
 from tests.factories import make_item_type, make_requirement, make_user
 from tests.web.browser_server import LiveServer, log_in
+from tests.web.conftest import watched
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -87,14 +88,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 def _page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from watched(browser, server, timeout_ms=10_000)
 
 
 @pytest.fixture
