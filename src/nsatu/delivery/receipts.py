@@ -26,6 +26,7 @@ from nsatu.delivery import errors, ledger
 from nsatu.delivery import schemas as s
 from nsatu.errors import InvalidInput, PermissionDenied
 from nsatu.logistics.errors import ConsignmentNotFound
+from nsatu.logistics.service import consignment_lines
 
 #: States in which goods have been handed over to the recipient.
 RECEIVABLE = frozenset({ConsignmentStatus.HANDED_OVER, ConsignmentStatus.RECEIVED})
@@ -86,12 +87,7 @@ def check_lines(
     session: Session, consignment: Consignment, lines: Sequence[s.ReceiptLineIn]
 ) -> dict[int, ConsignmentLine]:
     """Validate a receipt's lines against the consignment (422 naming the field otherwise)."""
-    carried = {
-        cl.id: cl
-        for cl in session.scalars(
-            select(ConsignmentLine).where(ConsignmentLine.consignment_id == consignment.id)
-        )
-    }
+    carried = {cl.id: cl for cl in consignment_lines(session, consignment.id)}
     seen: set[int] = set()
     for i, line in enumerate(lines):
         where = f"lines[{i}]"
@@ -232,12 +228,7 @@ def update_receipt(session: Session, consignment_id: int, data: s.ReceiptUpdate)
         flush(session, f"receipt {receipt.id}")
         _write_lines(session, receipt, data.lines)
     else:
-        carried = {
-            cl.id: cl
-            for cl in session.scalars(
-                select(ConsignmentLine).where(ConsignmentLine.consignment_id == consignment_id)
-            )
-        }
+        carried = {cl.id: cl for cl in consignment_lines(session, consignment_id)}
     receipt.updated_at = utcnow()  # a change of lines alone still bumps the receipt's version
     flush(session, f"receipt {receipt.id}")
     ledger.apply(session, _offer_lines(carried))

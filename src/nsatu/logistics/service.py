@@ -471,3 +471,14 @@ TRACKING_EVENTS = Entity(
 )
 
 ENTITIES = (CONSIGNMENTS, CONSIGNMENT_LINES, CONSIGNMENT_LEGS, TRACKING_EVENTS)
+
+
+def consignment_lines(session: Session, consignment_id: int) -> list[ConsignmentLine]:
+    """The lines of a consignment, in the order they were added (as the session's actor sees
+    them: lines follow their consignment's scope)."""
+    stmt = (
+        select(ConsignmentLine)
+        .where(ConsignmentLine.consignment_id == consignment_id)
+        .order_by(ConsignmentLine.id)
+    )
+    return list(session.scalars(stmt))

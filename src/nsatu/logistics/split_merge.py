@@ -40,7 +40,7 @@ from nsatu.db.repository import flush
 from nsatu.errors import Conflict, InvalidInput, StaleVersion
 from nsatu.logistics import errors
 from nsatu.logistics import split_schemas as s
-from nsatu.logistics.service import CONSIGNMENT_RESOURCE
+from nsatu.logistics.service import CONSIGNMENT_RESOURCE, consignment_lines
 
 #: Not yet departed: what it carries may still be regrouped.
 NOT_DEPARTED = frozenset({ConsignmentStatus.CREATED, ConsignmentStatus.READY})
@@ -106,15 +106,6 @@ def _open(
     return obj
 
 
-def _lines(session: Session, consignment_id: int) -> list[ConsignmentLine]:
-    stmt = (
-        select(ConsignmentLine)
-        .where(ConsignmentLine.consignment_id == consignment_id)
-        .order_by(ConsignmentLine.id)
-    )
-    return list(session.scalars(stmt))
-
-
 def _note(obj: Consignment, text: str) -> None:
     # The row is rewritten (and its version moves) even when its own columns would not change.
     notes = f"{obj.notes}\n{text}" if obj.notes else text
@@ -144,7 +135,7 @@ def split_consignment(session: Session, consignment_id: int, data: s.Consignment
     source = _open(
         session, consignment_id, data.version, "split", field="id", version_field="version"
     )
-    lines = {line.id: line for line in _lines(session, source.id)}
+    lines = {line.id: line for line in consignment_lines(session, source.id)}
     seen: set[int] = set()
     for i, wanted in enumerate(data.lines):
         line = lines.get(wanted.line_id)
@@ -242,7 +233,7 @@ def merge_consignments(session: Session, data: s.ConsignmentMerge) -> Merge:
     donors = _donors(session, members)
     for i, other in enumerate(others, start=1):
         _check_alike(kept, other, donors, f"consignments.{i}.id")
-    mine = {line.offer_line_id: line for line in _lines(session, kept.id)}
+    mine = {line.offer_line_id: line for line in consignment_lines(session, kept.id)}
     kept_legs = _legs(session, kept.id)
     for other in others:
         # What the other carried is on the kept legs now (a consignment's load is the heaviest
@@ -253,7 +244,7 @@ def merge_consignments(session: Session, data: s.ConsignmentMerge) -> Merge:
             for leg in kept_legs:
                 if getattr(leg, name) is not None:
                     setattr(leg, name, getattr(leg, name) + load)
-        for line in _lines(session, other.id):
+        for line in consignment_lines(session, other.id):
             into = mine.get(line.offer_line_id)
             if into is None:
                 line.consignment_id = kept.id

@@ -18,6 +18,7 @@ from nsatu.core.enums import DiscrepancyReason
 from nsatu.db.models import ConsignmentLine, Receipt
 from nsatu.delivery import discrepancies, receipts, serials
 from nsatu.delivery import schemas as s
+from nsatu.logistics.service import consignment_lines
 from nsatu.web.deps import DbSession
 from nsatu.web.views.forms import FORM, Failure, FormInvalid, PostedForm, RowId, submit
 from nsatu.web.views.rendering import render, render_page_or_partial
@@ -26,15 +27,6 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 QUANTITIES = ("good", "damaged", "lost", "rejected")
 REASONS = [(r.value, r.value.replace("_", " ")) for r in DiscrepancyReason]
-
-
-def _lines(session: Session, consignment_id: int) -> list[ConsignmentLine]:
-    stmt = (
-        select(ConsignmentLine)
-        .where(ConsignmentLine.consignment_id == consignment_id)
-        .order_by(ConsignmentLine.id)
-    )
-    return list(session.scalars(stmt))
 
 
 def _context(
@@ -47,7 +39,7 @@ def _context(
     consignment = receipts.visible_consignment(session, consignment_id)
     actor = request.state.auth.actor
     receipt = session.scalar(select(Receipt).where(Receipt.consignment_id == consignment_id))
-    lines = _lines(session, consignment_id)
+    lines = consignment_lines(session, consignment_id)
     defaults = {f"good_{cl.id}": format(cl.quantity.normalize(), "f") for cl in lines}
     return {
         "c": consignment,
@@ -126,7 +118,7 @@ def receipt_page(request: Request, session: DbSession, id: RowId) -> Response:
 
 @router.post("/consignments/{id}/receipt", name="receipt_record")
 def receipt_record(request: Request, session: DbSession, id: RowId, form: PostedForm) -> Response:
-    lines = _lines(session, receipts.visible_consignment(session, id).id)
+    lines = consignment_lines(session, receipts.visible_consignment(session, id).id)
     result = submit(session, lambda: receipts.record_receipt(session, id, _parse(form, lines)))
     if isinstance(result, Failure):
         values = {k: v for k, v in form.items() if isinstance(v, str)}
