@@ -1,0 +1,24 @@
+"""Training and readiness: what courses require and qualify for, events' instructors and funding,
+participants, crew requirements of item types and capability packages.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-29 02:30:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Reports on the published Ukraine Support Tracker data: donors, monthly, burden sharing."""
