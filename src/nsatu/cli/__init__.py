@@ -17,7 +17,10 @@ from nsatu.cli import (
     plan_cmds,
     plan_db_cmds,
     plan_scenario_cmds,
+    report_cmds,
     serve_cmd,
+    training_cmds,
+    training_plan_cmds,
     user_cmds,
 )
 from nsatu.cli.common import state
@@ -58,6 +61,9 @@ app.add_typer(delivery_cmds.accountability_app, name="accountability")
 plan_db_cmds.register(plan_cmds.app)
 plan_scenario_cmds.register(plan_cmds.app)
 app.add_typer(plan_cmds.app, name="plan")
+training_plan_cmds.register(training_cmds.app)
+app.add_typer(training_cmds.app, name="training")
+app.add_typer(report_cmds.app, name="report")
 app.add_typer(user_cmds.user_app, name="user")
 app.add_typer(user_cmds.token_app, name="token")
 serve_cmd.register(app)

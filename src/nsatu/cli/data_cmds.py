@@ -54,6 +54,9 @@ export_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
+    from nsatu.cli import kiel_cmds  # the tracker importers join ``nsatu import``
+
+    kiel_cmds.register(import_app)
     app.add_typer(import_app, name="import")
     app.add_typer(export_app, name="export")
     app.command("check")(check)

@@ -22,7 +22,18 @@ from nsatu.reference.service import ENTITIES as REFERENCE_ENTITIES
 from nsatu.settings import Settings
 from nsatu.training.service import ENTITIES as TRAINING_ENTITIES
 from nsatu.web import auth, errors, openapi
-from nsatu.web.api import audit, delivery, hubs, logistics, needs, offers, plans, reference
+from nsatu.web.api import (
+    audit,
+    delivery,
+    hubs,
+    logistics,
+    needs,
+    offers,
+    plans,
+    reference,
+    reports,
+    training,
+)
 from nsatu.web.api import auth as auth_api
 from nsatu.web.crud_routes import entity_router
 from nsatu.web.deps import DbSession, guard_request
@@ -51,6 +62,8 @@ def api_router() -> APIRouter:
     api.include_router(offers.router)
     api.include_router(plans.router)
     api.include_router(reference.router)
+    api.include_router(reports.router)
+    api.include_router(training.router)
     for entity in (*REFERENCE_ENTITIES, ALLOCATIONS, *LOGISTICS_ENTITIES, *TRAINING_ENTITIES):
         api.include_router(entity_router(entity))
     return api

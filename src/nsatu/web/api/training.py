@@ -1,0 +1,7 @@
+"""JSON API routes (filled in by its area)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Pages (filled in by their area)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
