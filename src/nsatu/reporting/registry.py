@@ -17,7 +17,11 @@ from nsatu.reporting.table import Report
 Builder = Callable[[Session, Actor, Mapping[str, Any]], Report]
 
 #: The modules that register reports; imported on first use.
-MODULES = ("nsatu.reporting.kiel_reports", "nsatu.reporting.pipeline")
+MODULES = (
+    "nsatu.reporting.kiel_reports",
+    "nsatu.reporting.pipeline",
+    "nsatu.reporting.training_reports",
+)
 
 
 @dataclass(frozen=True)
