@@ -65,6 +65,7 @@ from nsatu.db.models import (
     TrainingEvent,
     TransportLink,
 )
+from nsatu.db.models.offer import OfferLineValuation
 
 __all__ = ["ACTOR_KEY", "SCOPED", "UNSCOPED", "actor_of", "install", "register", "set_actor"]
 
@@ -91,6 +92,7 @@ _course = Course.__table__.alias("scope_course")
 # The followed consignment, as an alias of the entity: its own criteria still apply (they include
 # aliases), and it does not correlate with a consignment the query itself joins.
 _followed = aliased(Consignment, name="scope_consignment")
+_followed_offer = aliased(OfferLine, name="scope_followed_offer_line")
 
 
 def offer_criteria(actor: Actor) -> Criteria | None:
@@ -210,6 +212,13 @@ def seat_request_criteria(actor: Actor) -> Criteria | None:
             return lambda cls: nothing()
 
 
+def follows_offer_line(actor: Actor) -> Criteria | None:
+    """An offer line's alternative valuations are seen with the line (its own criteria decide)."""
+    if offer_criteria(actor) is None:
+        return None
+    return lambda cls: exists().where(_followed_offer.id == cls.offer_line_id)
+
+
 def plan_run_criteria(actor: Actor) -> Criteria | None:
     """Criteria on ``PlanRun`` (:func:`~nsatu.core.access.plan_run_visible`): a run's snapshot
     holds every open need and offer line, so only the roles that see everything see runs."""
@@ -247,6 +256,7 @@ SCOPED: dict[type[Any], Rule] = {
     EndUseCheck: follows_consignment,
     RepairSerial: follows_consignment,
     SeatRequest: seat_request_criteria,
+    OfferLineValuation: follows_offer_line,
     PlanRun: plan_run_criteria,
 }
 

@@ -119,3 +119,30 @@ class OfferLine(Versioned, Base):
         without an actor may.) ``OfferRead`` withholds the donor when not."""
         actor = actor_of(object_session(self))
         return actor is None or donor_disclosed(actor, anonymise_donor=self.anonymise_donor)
+
+
+class OfferLineValuation(Versioned, Base):
+    """Another valuation of an offer line beside the one the line carries (its own
+    ``valuation_basis``): replacement cost beside net book value, a contract price beside a price
+    list. Reports set them side by side, so that a line valued one way is never silently compared
+    with one valued another way. One valuation per line and basis.
+    """
+
+    __tablename__ = "offer_line_valuation"
+    __table_args__ = (
+        UniqueConstraint("offer_line_id", "basis"),
+        CheckConstraint("amount >= 0", name="amount_nonneg"),
+        CheckConstraint("rate > 0", name="rate_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_line_id: Mapped[int] = mapped_column(
+        ForeignKey("offer_line.id", ondelete="CASCADE"), index=True
+    )
+    basis: Mapped[ValuationBasis] = mapped_column(enum_col(ValuationBasis, "valuation_basis"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal] = mapped_column(Rate)  # units of currency per 1 EUR, as on OfferLine
+    note: Mapped[str | None] = mapped_column(Text)
+
+    offer_line: Mapped[OfferLine] = relationship(lazy="raise")
