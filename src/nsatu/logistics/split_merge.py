@@ -329,6 +329,56 @@ def _check_alike(
         )
 
 
+# --- what the consignment page offers to regroup ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineShown:
+    """A line as the split form lists it: what it carries and how much."""
+
+    id: int
+    offer_reference: str
+    item: str | None
+    quantity: Decimal
+
+
+def regroupable(obj: Consignment) -> bool:
+    """Whether ``obj`` may still be split or merged (a delivery that has not departed)."""
+    return obj.kind is ConsignmentKind.DELIVERY and obj.status in NOT_DEPARTED
+
+
+def lines_shown(session: Session, consignment_id: int) -> list[LineShown]:
+    """The consignment's lines with the offer line and item each carries, in the order added."""
+    rows = session.execute(
+        select(ConsignmentLine, OfferLine.reference, ItemType.public_name)
+        .join(OfferLine, OfferLine.id == ConsignmentLine.offer_line_id)
+        .outerjoin(ItemType, ItemType.id == OfferLine.item_type_id)
+        .where(ConsignmentLine.consignment_id == consignment_id)
+        .order_by(ConsignmentLine.id)
+    )
+    return [LineShown(line.id, ref, item, line.quantity) for line, ref, item in rows]
+
+
+def merge_candidates(session: Session, obj: Consignment) -> list[Consignment]:
+    """The other consignments in the caller's scope that ``obj`` could take in: deliveries on
+    the same route, at the same releasability, that have not departed (the merge itself still
+    checks the donors on board)."""
+    stmt = (
+        select(Consignment)
+        .where(
+            Consignment.id != obj.id,
+            Consignment.kind == ConsignmentKind.DELIVERY,
+            Consignment.status.in_(sorted(NOT_DEPARTED)),
+            Consignment.origin_site_id == obj.origin_site_id,
+            Consignment.destination_site_id == obj.destination_site_id,
+            Consignment.releasability == obj.releasability,
+        )
+        .order_by(Consignment.reference)
+        .limit(200)
+    )
+    return list(session.scalars(stmt))
+
+
 # --- lookups for the command line (references rather than ids) -------------------------------
 
 

@@ -15,16 +15,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.params import File
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from nsatu.core.access import may_record_receipt, records_tracking_events
+from nsatu.core.access import (
+    Actor,
+    may_act_on_consignment,
+    may_record_receipt,
+    records_tracking_events,
+)
 from nsatu.core.geo import Box, project
 from nsatu.delivery import receipts
 from nsatu.errors import InvalidInput, PermissionDenied
-from nsatu.logistics import hub_ops, ingest, scanfile, tracking_view
+from nsatu.logistics import hub_ops, ingest, scanfile, split_merge, tracking_view
+from nsatu.logistics import split_schemas as ss
 from nsatu.logistics.hub_schemas import AlertRead, UtilisationRead
 from nsatu.web.auth import CurrentActor
 from nsatu.web.deps import DbSession, PathId
+from nsatu.web.views.forms import Failure, FormInvalid, PostedForm, RowId, submit
 from nsatu.web.views.rendering import render, render_page_or_partial
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -123,21 +132,145 @@ def hub_board(request: Request, session: DbSession, id: PathId) -> Response:
     )
 
 
-@router.get("/consignments/{id}", name="consignment_detail")
-def consignment_detail(
-    request: Request, session: DbSession, actor: CurrentActor, id: PathId
-) -> Response:
+def _detail(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    id: int,
+    *,
+    form: str = "",
+    failure: Failure | None = None,
+    values: dict[str, str] | None = None,
+) -> dict[str, Any]:
     p = tracking_view.picture(session, id, today=_today())
     ids = sorted(p.sites)
     points = project([(float(p.sites[i].latitude), float(p.sites[i].longitude)) for i in ids], MAP)
     xy = dict(zip(ids, points, strict=True))
     # Proof of delivery is recorded once the goods are handed over (or confirmed received).
     pod = p.consignment.status in receipts.RECEIVABLE and may_record_receipt(actor)
-    return render(
-        request,
-        "consignments/detail.html",
-        {"p": p, "xy": xy, "map": MAP, "pod": pod},
-    )
+    regroup = None
+    if may_act_on_consignment(actor, "split") and split_merge.regroupable(p.consignment):
+        lines = split_merge.lines_shown(session, id)
+        regroup = {
+            "lines": lines,
+            "candidates": split_merge.merge_candidates(session, p.consignment),
+            "form": form,
+            "failure": failure,
+            "errors": failure.errors if failure else {},
+            "posted": values or {},
+            # Shown next to their fields; anything else above the form.
+            "fields": [f"move_{x.id}" for x in lines] + ["lines", "reference", "other"],
+        }
+    return {"p": p, "xy": xy, "map": MAP, "pod": pod, "regroup": regroup, "failure": failure}
+
+
+@router.get("/consignments/{id}", name="consignment_detail")
+def consignment_detail(
+    request: Request, session: DbSession, actor: CurrentActor, id: PathId
+) -> Response:
+    return render(request, "consignments/detail.html", _detail(request, session, actor, id))
+
+
+def _posted_int(form: PostedForm, name: str) -> int:
+    raw = form.get(name)
+    return int(raw) if isinstance(raw, str) and raw.strip().isdigit() else 0
+
+
+def _split_request(form: PostedForm, lines: list[split_merge.LineShown]) -> ss.ConsignmentSplit:
+    """The split form as the service's request: a line moves when its quantity is filled in."""
+    moved: list[dict[str, Any]] = []
+    names: list[str] = []
+    for line in lines:
+        raw = form.get(f"move_{line.id}")
+        if isinstance(raw, str) and raw.strip() and raw.strip() != "0":
+            moved.append({"line_id": line.id, "quantity": raw.strip()})
+            names.append(f"move_{line.id}")
+    if not moved:
+        raise FormInvalid({"lines": "fill in the quantity to move for at least one line"})
+    reference = form.get("reference")
+    data = {
+        "version": _posted_int(form, "version"),
+        "lines": moved,
+        "reference": reference.strip()
+        if isinstance(reference, str) and reference.strip()
+        else None,
+    }
+    try:
+        return ss.ConsignmentSplit.model_validate(data)
+    except ValidationError as exc:
+        found: dict[str, str] = {}
+        for err in exc.errors():
+            loc = [str(x) for x in err.get("loc", ())]
+            name = names[int(loc[1])] if len(loc) >= 2 and loc[0] == "lines" else loc[0]
+            found.setdefault(name, str(err.get("msg", "invalid")))
+        raise FormInvalid(found) from None
+
+
+def _split_field(name: str, lines: list[split_merge.LineShown], moved: list[int]) -> str:
+    """``lines.1.quantity`` from the service → the form's ``move_<line id>``."""
+    parts = name.split(".")
+    if (
+        len(parts) == 3
+        and parts[0] == "lines"
+        and parts[1].isdigit()
+        and int(parts[1]) < len(moved)
+    ):
+        return f"move_{moved[int(parts[1])]}"
+    return name
+
+
+@router.post("/consignments/{id}/split", name="consignment_split")
+def consignment_split(
+    request: Request, session: DbSession, actor: CurrentActor, id: RowId, form: PostedForm
+) -> Response:
+    lines = split_merge.lines_shown(session, id)
+    moved = [x.id for x in lines if str(form.get(f"move_{x.id}") or "").strip() not in ("", "0")]
+
+    def call() -> split_merge.Split:
+        return split_merge.split_consignment(session, id, _split_request(form, lines))
+
+    result = submit(session, call)
+    if isinstance(result, Failure):
+        result.errors = {_split_field(k, lines, moved): v for k, v in result.errors.items()}
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        context = _detail(request, session, actor, id, form="split", failure=result, values=values)
+        return render(request, "consignments/detail.html", context, status=result.status)
+    return RedirectResponse(f"/consignments/{result.created.id}", status_code=303)
+
+
+@router.post("/consignments/{id}/merge", name="consignment_merge")
+def consignment_merge(
+    request: Request, session: DbSession, actor: CurrentActor, id: RowId, form: PostedForm
+) -> Response:
+    other, _, other_version = str(form.get("other") or "").partition("@")
+
+    def call() -> split_merge.Merge:
+        if not other.isdigit():
+            raise FormInvalid({"other": "choose the consignment to merge into this one"})
+        data = ss.ConsignmentMerge.model_validate(
+            {
+                "consignments": [
+                    {"id": id, "version": _posted_int(form, "version")},
+                    {"id": int(other), "version": int(other_version or 0) or 1},
+                ]
+            }
+        )
+        return split_merge.merge_consignments(session, data)
+
+    result = submit(session, call)
+    if isinstance(result, Failure):
+        # Whatever the service names about the other consignment is shown next to its choice.
+        errors = {
+            ("other" if k.startswith("consignments.1") else k): v for k, v in result.errors.items()
+        }
+        if result.message and not errors:
+            errors = {"other": result.message}
+            result.message = None
+        result.errors = errors
+        values = {"other": str(form.get("other") or "")}
+        context = _detail(request, session, actor, id, form="merge", failure=result, values=values)
+        return render(request, "consignments/detail.html", context, status=result.status)
+    return RedirectResponse(f"/consignments/{result.merged.id}", status_code=303)
 
 
 @router.get("/events/import", name="events_import")
