@@ -65,6 +65,16 @@ from nsatu.db.models import (
     TrainingEvent,
     TransportLink,
 )
+from nsatu.db.models.kiel import (
+    KielDonorGdp,
+    KielEuKey,
+    KielEuShare,
+    KielExchangeRate,
+    KielMonth,
+    KielR7Row,
+    KielRelease,
+    KielWeapon,
+)
 from nsatu.db.models.offer import OfferLineValuation
 
 __all__ = ["ACTOR_KEY", "SCOPED", "UNSCOPED", "actor_of", "install", "register", "set_actor"]
@@ -272,6 +282,15 @@ VISIBLE_TO_ALL: frozenset[type[Any]] = frozenset(
         ItemType,
         Course,
         TrainingEvent,
+        # The published tracker releases are public data.
+        KielDonorGdp,
+        KielEuKey,
+        KielEuShare,
+        KielExchangeRate,
+        KielMonth,
+        KielR7Row,
+        KielRelease,
+        KielWeapon,
     }
 )
 

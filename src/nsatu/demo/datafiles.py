@@ -8,7 +8,15 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 #: Folders the demo reads; each must hold a ``SOURCE.md`` with the citation.
-FOLDERS = ("kiel_ust_release7", "memberships", "world_bank_gdp", "geo", "unlocode")
+FOLDERS = (
+    "kiel_ust_release7",
+    "kiel_ust_release29",
+    "nato_defence_expenditure",
+    "memberships",
+    "world_bank_gdp",
+    "geo",
+    "unlocode",
+)
 
 
 def data_root() -> Traversable:

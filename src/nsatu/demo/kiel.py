@@ -17,10 +17,11 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from statistics import median
 
 from nsatu.core.enums import OfferChannel, OfferKind, ValuationBasis
+from nsatu.core.kiel import DATE_CORRECTIONS, NOT_GIVEN, number
 from nsatu.core.lifecycles import OfferStage
 from nsatu.demo.catalogue import classify
 from nsatu.demo.datafiles import read_csv
@@ -32,31 +33,9 @@ RATES_ON = dt.date(2022, 10, 3)
 PRICE_SOURCE = "Kiel UST R7 price list"
 FOLDER = "kiel_ust_release7"
 
-_NOT_GIVEN = frozenset({"", ".", "undisclosed", "no price", "not given"})
+_NOT_GIVEN = NOT_GIVEN
 _CENT = Decimal("0.01")
 _MILLI = Decimal("0.001")
-_EUROPEAN_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+\.\d{2}$")  # "15.000.00" means 15,000
-
-#: Obvious typos in the published data, corrected on load (and noted on the line).
-DATE_CORRECTIONS: dict[tuple[str, str], str] = {("EEM3", "2922-02-09"): "2022-02-09"}
-
-
-def number(cell: str) -> Decimal | None:
-    """A Kiel cell as a ``Decimal``, or ``None`` when it holds no number.
-
-    ``.``, blank, ``undisclosed``, ``No price`` and ``Not given`` mean "not given"; other words
-    (``dozens``, ``partially``) are not numbers either. ``1.000.00`` (European thousands) reads 1000.
-    """
-    text = cell.strip().replace(",", "")
-    if text.lower() in _NOT_GIVEN:
-        return None
-    if _EUROPEAN_THOUSANDS.match(text):
-        text = text[:-3].replace(".", "") + text[-3:]
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,479 @@
-"""Reports on the published Ukraine Support Tracker data: donors, monthly, burden sharing."""
+"""Reports on the published Ukraine Support Tracker data: donors, monthly, burden sharing.
+
+- ``donors`` (Release 7, item level): per donor, commitments by aid type = Σ package total ÷ the
+  release's rate (units per 1 EUR) over the rows that carry a package total, so a package counts
+  once; % of GDP with the release's GDP 2021 (€ bn); each EU member's share of the EU institutions'
+  aid = EU budget key × (Commission and Council) + EPF key × EPF + EIB key × EIB.
+- ``monthly`` (Release 29): allocations per month by aid type, and cumulative per donor.
+- ``burden-sharing`` (Release 29): bilateral and total (with the EU share) % of GDP per EU member,
+  beside NATO defence spending as % of GDP (latest year of the packaged NATO table).
+
+The tracker data is public: every caller sees the same figures. The method, with formulas, is in
+``docs/reports.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib.resources import files
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nsatu.core import kiel as codes
+from nsatu.core.access import Actor
+from nsatu.db.models.kiel import (
+    KielDonorGdp,
+    KielEuKey,
+    KielEuShare,
+    KielMonth,
+    KielR7Row,
+    KielRelease,
+)
+from nsatu.errors import InvalidInput, NotFound
+from nsatu.reporting.kiel_import import latest_release
+from nsatu.reporting.registry import report
+from nsatu.reporting.table import Column, Report
+
+BN = Decimal(10) ** 9
+HUNDRED = Decimal(100)
+AID_TYPES = tuple(codes.AidType)
+NATO_FOLDER = "nato_defence_expenditure"
+NATO_FILE = "nato_defexp_2025ed_table3_pct_real_gdp_long.csv"
+NATO_CITATION = (
+    "NATO (2025). Defence Expenditure of NATO Countries (2014-2025), Table 3 (share of real GDP, "
+    "2021 prices). Brussels, 28 August 2025."
+)
+#: NATO's spellings that differ from the tracker's.
+NATO_NAMES = {"Slovak Republic": "SVK", "Türkiye": "TUR"}
+#: The defence-spending lines the burden-sharing report marks (% of GDP).
+NATO_LINES = (Decimal(2), Decimal(3))
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _pct(amount: Decimal, gdp: Decimal | None) -> Decimal | None:
+    return amount / gdp * HUNDRED if gdp else None
+
+
+def _release(session: Session, params: Mapping[str, Any], *, item_level: bool) -> KielRelease:
+    command = "nsatu import kiel-r7" if item_level else "nsatu import kiel-r29"
+    wanted = params.get("release")
+    if wanted in (None, ""):
+        found = latest_release(session, item_level=item_level)
+    else:
+        try:
+            number = int(wanted)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"release: {wanted!r} is not a number", field="release") from None
+        found = session.scalars(select(KielRelease).where(KielRelease.number == number)).first()
+    if found is None:
+        raise NotFound(f"no tracker release imported for this report yet; run `{command}`")
+    return found
+
+
+# --- donors --------------------------------------------------------------------------------------
+
+DONOR_COLUMNS = (
+    Column("donor", "Donor"),
+    Column("iso3", "ISO3"),
+    Column("financial_eur_bn", "Financial € bn", "eur_bn"),
+    Column("humanitarian_eur_bn", "Humanitarian € bn", "eur_bn"),
+    Column("military_eur_bn", "Military € bn", "eur_bn"),
+    Column("total_eur_bn", "Total € bn", "eur_bn"),
+    Column("total_pct_gdp", "Total % of GDP", "pct"),
+    Column("eu_share_eur_bn", "EU share € bn", "eur_bn"),
+    Column("total_with_eu_share_eur_bn", "Total with EU share € bn", "eur_bn"),
+    Column("total_with_eu_share_pct_gdp", "Total with EU share % of GDP", "pct"),
+)
+GROUP_COLUMNS = (
+    Column("group", "Group"),
+    Column("donors", "Donors", "int"),
+    *DONOR_COLUMNS[2:],
+)
+
+
+@dataclass
+class _Donor:
+    name: str
+    iso3: str
+    by_type: dict[codes.AidType, Decimal]
+    gdp: Decimal | None
+    eu_member: bool
+    eu_share: Decimal | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.by_type.values(), Decimal(0))
+
+    @property
+    def with_share(self) -> Decimal:
+        return self.total + (self.eu_share or 0)
+
+
+def _donor_row(d: _Donor) -> dict[str, Any]:
+    return {
+        "donor": d.name,
+        "iso3": d.iso3,
+        "financial_eur_bn": _f(d.by_type[codes.AidType.FINANCIAL] / BN),
+        "humanitarian_eur_bn": _f(d.by_type[codes.AidType.HUMANITARIAN] / BN),
+        "military_eur_bn": _f(d.by_type[codes.AidType.MILITARY] / BN),
+        "total_eur_bn": _f(d.total / BN),
+        "total_pct_gdp": _f(_pct(d.total / BN, d.gdp)),
+        "eu_share_eur_bn": _f(None if d.eu_share is None else d.eu_share / BN),
+        "total_with_eu_share_eur_bn": _f(d.with_share / BN),
+        "total_with_eu_share_pct_gdp": _f(_pct(d.with_share / BN, d.gdp)),
+    }
+
+
+def _group_row(name: str, members: Sequence[_Donor]) -> dict[str, Any]:
+    by_type = {t: sum((d.by_type[t] for d in members), Decimal(0)) for t in AID_TYPES}
+    with_gdp = [d for d in members if d.gdp is not None]
+    # % of GDP over the donors that have one (the EU institutions' aid is attributed to members).
+    gdp = sum((d.gdp for d in with_gdp if d.gdp is not None), Decimal(0)) or None
+    shares = [d.eu_share for d in members if d.eu_share is not None]
+    total = sum(by_type.values(), Decimal(0))
+    with_share = total + sum(shares, Decimal(0))
+    gdp_total = sum((d.total for d in with_gdp), Decimal(0))
+    gdp_with_share = sum((d.with_share for d in with_gdp), Decimal(0))
+    return {
+        "group": name,
+        "donors": len(members),
+        "financial_eur_bn": _f(by_type[codes.AidType.FINANCIAL] / BN),
+        "humanitarian_eur_bn": _f(by_type[codes.AidType.HUMANITARIAN] / BN),
+        "military_eur_bn": _f(by_type[codes.AidType.MILITARY] / BN),
+        "total_eur_bn": _f(total / BN),
+        "total_pct_gdp": _f(_pct(gdp_total / BN, gdp)),
+        "eu_share_eur_bn": _f(sum(shares, Decimal(0)) / BN) if shares else None,
+        "total_with_eu_share_eur_bn": _f(with_share / BN),
+        "total_with_eu_share_pct_gdp": _f(_pct(gdp_with_share / BN, gdp)),
+    }
+
+
+def donor_figures(session: Session, release: KielRelease) -> list[_Donor]:
+    """Every donor of an item-level release, in the release's order, with its EU share."""
+    gdp = {
+        g.donor: g
+        for g in session.scalars(select(KielDonorGdp).where(KielDonorGdp.release_id == release.id))
+    }
+    keys = {
+        k.country: k
+        for k in session.scalars(select(KielEuKey).where(KielEuKey.release_id == release.id))
+    }
+    rows = session.execute(
+        select(KielR7Row.donor, KielR7Row.iso3, KielR7Row.aid_type, KielR7Row.value_eur)
+        .where(KielR7Row.release_id == release.id)
+        .order_by(KielR7Row.row)
+    ).all()
+    donors: dict[str, _Donor] = {}
+    for name, iso3, aid, value in rows:
+        if name not in donors:
+            g = gdp.get(name)
+            donors[name] = _Donor(
+                name=name,
+                iso3=iso3,
+                by_type=dict.fromkeys(AID_TYPES, Decimal(0)),
+                gdp=g.gdp_eur_bn if g else None,
+                eu_member=bool(g and g.eu_member),
+            )
+        if value is not None:
+            donors[name].by_type[codes.AidType(aid)] += value
+    for g in gdp.values():  # a donor in the GDP table with no row at all still shows, with zeros
+        if g.donor not in donors:
+            donors[g.donor] = _Donor(
+                g.donor, g.iso3, dict.fromkeys(AID_TYPES, Decimal(0)), g.gdp_eur_bn, g.eu_member
+            )
+
+    def institution(name: str) -> Decimal:
+        return donors[name].total if name in donors else Decimal(0)
+
+    commission = institution(codes.EU_COMMISSION)
+    epf = institution(codes.EU_PEACE_FACILITY)
+    eib = institution(codes.EU_INVESTMENT_BANK)
+    for d in donors.values():
+        key = keys.get(d.name)
+        if d.eu_member and key is not None:
+            d.eu_share = key.budget_share * commission + key.epf_share * epf + key.eib_share * eib
+    return list(donors.values())
+
+
+def _donor_notes(session: Session, release: KielRelease, donors: Sequence[_Donor]) -> list[str]:
+    notes = [
+        "Commitments = Σ over the rows that carry a package total of total ÷ the release's rate "
+        "(units per 1 EUR); the item rows of a package carry no total and are not added again.",
+        "EU share = EU budget key × (EU Commission and Council) + EPF key × European Peace "
+        "Facility + EIB key × European Investment Bank, with the release's keys; members only.",
+        "% of GDP uses the release's GDP 2021 in € bn (US$ GDP ÷ the release's USD rate). The "
+        "European Peace Facility and the European Investment Bank have no GDP.",
+    ]
+    flagged = session.scalars(
+        select(KielR7Row.notes)
+        .where(KielR7Row.release_id == release.id, KielR7Row.notes.is_not(None))
+        .order_by(KielR7Row.row)
+    ).all()
+    notes += [f"Published data: {n}" for n in flagged if n]
+    twd = [d.name for d in donors if d.iso3 == "TWN"]
+    if twd:
+        notes.append(
+            "Published data: the TWD rate is the ECB rate of 2020-10-30, not the 2022 average the "
+            "other currencies use (as the release's rate table states)."
+        )
+    return notes
+
+
+@report("donors", "Commitments per donor (Kiel tracker)",
+        "Per donor: commitments by aid type (€ bn), % of GDP, EU share and totals with it.")  # fmt: skip
+def donors_report(session: Session, actor: Actor, params: Mapping[str, Any]) -> Report:
+    release = _release(session, params, item_level=True)
+    donors = donor_figures(session, release)
+    members = [d for d in donors if d.eu_member]
+    institutions = [d for d in donors if d.name in codes.EU_INSTITUTIONS]
+    others = [d for d in donors if not d.eu_member and d.name not in codes.EU_INSTITUTIONS]
+    groups = [
+        _group_row("EU members", members),
+        _group_row("EU institutions", institutions),
+        _group_row("EU members and institutions", members + institutions),
+        _group_row("Other donors", others),
+        _group_row("All donors", donors),
+    ]
+    return Report(
+        name="donors",
+        title=f"Commitments per donor — {release.label}",
+        columns=DONOR_COLUMNS,
+        rows=[_donor_row(d) for d in donors],
+        notes=_donor_notes(session, release, donors),
+        sources=[release.citation, release.source_url],
+        extra={"groups": groups},
+    )
+
+
+# --- monthly -------------------------------------------------------------------------------------
+
+MONTH_COLUMNS = (
+    Column("month", "Month", "month"),
+    Column("financial_eur_bn", "Financial € bn", "eur_bn"),
+    Column("humanitarian_eur_bn", "Humanitarian € bn", "eur_bn"),
+    Column("military_eur_bn", "Military € bn", "eur_bn"),
+    Column("total_eur_bn", "Allocations € bn", "eur_bn"),
+    Column("cumulative_eur_bn", "Cumulative € bn", "eur_bn"),
+    Column("commitments_eur_bn", "Commitments € bn", "eur_bn"),
+    Column("to_be_allocated_eur_bn", "To be allocated € bn", "eur_bn"),
+)
+CUMULATIVE_COLUMNS = (
+    Column("donor", "Donor"),
+    Column("iso", "ISO"),
+    Column("financial_eur_bn", "Financial € bn", "eur_bn"),
+    Column("humanitarian_eur_bn", "Humanitarian € bn", "eur_bn"),
+    Column("military_eur_bn", "Military € bn", "eur_bn"),
+    Column("total_eur_bn", "Allocations € bn", "eur_bn"),
+    Column("commitments_eur_bn", "Commitments € bn", "eur_bn"),
+    Column("to_be_allocated_eur_bn", "To be allocated € bn", "eur_bn"),
+    Column("gdp_eur_bn", "GDP 2021 € bn", "eur_bn"),
+    Column("pct_gdp", "Allocations % of GDP", "pct"),
+)
+_SUMMED = ("financial", "humanitarian", "military", "total", "commitments", "to_be_allocated")
+
+
+def _months(session: Session, release: KielRelease, donor: str | None) -> list[KielMonth]:
+    query = select(KielMonth).where(KielMonth.release_id == release.id)
+    if donor:
+        query = query.where(KielMonth.iso == donor.upper())
+    return list(session.scalars(query.order_by(KielMonth.row)))
+
+
+@dataclass
+class _DonorSums:
+    country: str
+    gdp: Decimal
+    sums: dict[str, Decimal]
+
+
+def donor_sums(months: Sequence[KielMonth]) -> dict[str, _DonorSums]:
+    """Per donor ISO (in the release's order): the sums of its months and its GDP."""
+    out: dict[str, _DonorSums] = {}
+    for m in months:
+        d = out.setdefault(m.iso, _DonorSums(m.country, m.gdp, dict.fromkeys(_SUMMED, Decimal(0))))
+        for k in _SUMMED:
+            d.sums[k] += _exact(m, k)
+    return out
+
+
+def _exact(m: KielMonth, key: str) -> Decimal:
+    """The published cell itself (SQLite keeps the parsed column as a double)."""
+    return Decimal(str(m.raw[key]))
+
+
+def cumulative_by_donor(months: Sequence[KielMonth]) -> list[dict[str, Any]]:
+    """Per donor: the sums of its months, and allocations % of GDP (null where GDP is 0)."""
+    return [
+        {
+            "donor": d.country,
+            "iso": iso,
+            **{f"{k}_eur_bn": float(v) for k, v in d.sums.items()},
+            "gdp_eur_bn": float(d.gdp),
+            "pct_gdp": _f(_pct(d.sums["total"], d.gdp)),
+        }
+        for iso, d in donor_sums(months).items()
+    ]
+
+
+def _monthly_notes(months: Sequence[KielMonth]) -> list[str]:
+    notes = [
+        "Allocations (total) = financial + humanitarian + military; commitments = allocations + "
+        "to be allocated, per donor and month, as the release publishes them.",
+        "A month is listed when the release has a row for some donor in it.",
+    ]
+    no_gdp = sorted({m.country for m in months if not m.gdp})
+    if no_gdp:
+        notes.append(
+            f"Published data: GDP is 0 for {', '.join(no_gdp)}; its % of GDP is not defined (null "
+            "here; the release writes 0)."
+        )
+    negative = [m for m in months if _exact(m, "to_be_allocated") < 0]
+    if negative:
+        donors = sorted({m.country for m in negative})
+        notes.append(
+            f"Published data: 'to be allocated' is negative in {len(negative)} donor-months "
+            f"(allocations recorded beyond the month's commitments: {', '.join(donors)})."
+        )
+    return notes
+
+
+@report("monthly", "Allocations per month (Kiel tracker)",
+        "Allocations per month by aid type (€ bn) and cumulative per donor.")  # fmt: skip
+def monthly_report(session: Session, actor: Actor, params: Mapping[str, Any]) -> Report:
+    release = _release(session, params, item_level=False)
+    donor = params.get("donor") or None
+    months = _months(session, release, str(donor) if donor else None)
+    if donor and not months:
+        raise NotFound(f"donor: {donor!r} has no months in release {release.number}")
+    per_month: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(_SUMMED, Decimal(0))
+    )
+    for m in months:
+        s = per_month[f"{m.year:04d}-{m.month:02d}"]
+        for k in _SUMMED:
+            s[k] += _exact(m, k)
+    rows = []
+    running = Decimal(0)
+    for month in sorted(per_month):
+        s = per_month[month]
+        running += s["total"]
+        rows.append(
+            {
+                "month": month,
+                "financial_eur_bn": float(s["financial"]),
+                "humanitarian_eur_bn": float(s["humanitarian"]),
+                "military_eur_bn": float(s["military"]),
+                "total_eur_bn": float(s["total"]),
+                "cumulative_eur_bn": float(running),
+                "commitments_eur_bn": float(s["commitments"]),
+                "to_be_allocated_eur_bn": float(s["to_be_allocated"]),
+            }
+        )
+    return Report(
+        name="monthly",
+        title=f"Allocations per month — {release.label}" + (f" — {donor}" if donor else ""),
+        columns=MONTH_COLUMNS,
+        rows=rows,
+        notes=_monthly_notes(months),
+        sources=[release.citation, release.source_url],
+        extra={"cumulative_by_donor": cumulative_by_donor(months)},
+    )
+
+
+# --- burden sharing ------------------------------------------------------------------------------
+
+BURDEN_COLUMNS = (
+    Column("donor", "EU member"),
+    Column("iso", "ISO"),
+    Column("bilateral_eur_bn", "Bilateral € bn", "eur_bn"),
+    Column("eu_share_eur_bn", "EU share € bn", "eur_bn"),
+    Column("total_eur_bn", "Total with EU share € bn", "eur_bn"),
+    Column("gdp_eur_bn", "GDP 2021 € bn", "eur_bn"),
+    Column("bilateral_pct_gdp", "Bilateral % of GDP", "pct"),
+    Column("total_pct_gdp", "Total with EU share % of GDP", "pct"),
+    Column("nato_defence_pct_gdp", "NATO defence spending % of GDP", "pct"),
+    Column("nato_year", "NATO year"),
+)
+
+
+@dataclass(frozen=True)
+class NatoFigure:
+    year: str  # "2024e" for an estimate
+    pct_gdp: Decimal
+
+
+def nato_defence_latest() -> dict[str, NatoFigure]:
+    """Per ISO3: defence expenditure % of real GDP in the latest year of the packaged NATO table."""
+    text = (files("nsatu") / "data" / NATO_FOLDER / NATO_FILE).read_text(encoding="utf-8")
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["is_aggregate"] != "True"]
+    latest = max(int(r["year"]) for r in rows)
+    out = {}
+    for r in rows:
+        iso = NATO_NAMES.get(r["Country"]) or codes.DONOR_ISO3.get(r["Country"])
+        if iso is not None and int(r["year"]) == latest and r["pct_gdp"]:
+            label = f"{latest}e" if r["estimate"] == "True" else str(latest)
+            out[iso] = NatoFigure(label, Decimal(r["pct_gdp"]))
+    return out
+
+
+@report("burden-sharing", "Burden sharing: % of GDP (Kiel tracker, NATO)",
+        "Per EU member: bilateral and total (with EU share) % of GDP beside NATO defence "
+        "spending % of GDP, with the 2% and 3% lines.")  # fmt: skip
+def burden_sharing_report(session: Session, actor: Actor, params: Mapping[str, Any]) -> Report:
+    release = _release(session, params, item_level=False)
+    sums = donor_sums(_months(session, release, None))
+    shares = list(session.scalars(select(KielEuShare).where(KielEuShare.release_id == release.id)))
+    nato = nato_defence_latest()
+    rows: list[dict[str, Any]] = []
+    for share in shares:
+        d = sums.get(share.iso)
+        bilateral = d.sums["total"] if d else Decimal(0)
+        gdp = d.gdp if d else None
+        total = bilateral + share.eu_share_bn
+        defence = nato.get(share.iso)
+        rows.append(
+            {
+                "donor": d.country if d else share.country,
+                "iso": share.iso,
+                "bilateral_eur_bn": float(bilateral),
+                "eu_share_eur_bn": float(share.eu_share_bn),
+                "total_eur_bn": float(total),
+                "gdp_eur_bn": _f(gdp),
+                "bilateral_pct_gdp": _f(_pct(bilateral, gdp)),
+                "total_pct_gdp": _f(_pct(total, gdp)),
+                "nato_defence_pct_gdp": _f(defence.pct_gdp if defence else None),
+                "nato_year": defence.year if defence else None,
+            }
+        )
+    rows.sort(key=lambda r: -float(r["total_pct_gdp"] or 0))
+    year = next(iter(nato.values())).year if nato else None
+    return Report(
+        name="burden-sharing",
+        title=f"Burden sharing — {release.label}",
+        columns=BURDEN_COLUMNS,
+        rows=rows,
+        notes=[
+            "Bilateral = Σ of the member's monthly allocations (total) in the release; total = "
+            "bilateral + the EU share the release attributes to it; % of GDP = ÷ the release's "
+            "GDP 2021 (€ bn) × 100.",
+            f"NATO defence spending is % of real GDP (2021 prices), {year}, from Table 3 of the "
+            "2025 edition; it is a different GDP from the tracker's and an annual figure, not a "
+            "sum since 2022. Members that are not NATO Allies (Austria, Cyprus, Ireland, Malta) "
+            "have none.",
+            "Lines: 2% of GDP (the NATO guideline since 2014) and 3% of GDP.",
+        ],
+        sources=[release.citation, release.source_url, NATO_CITATION],
+        extra={
+            "lines": [{"line": f"{v}% of GDP", "pct_gdp": float(v)} for v in NATO_LINES],
+        },
+    )

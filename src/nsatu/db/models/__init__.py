@@ -11,6 +11,16 @@ from nsatu.db.models.delivery import (
     RepairSerial,
 )
 from nsatu.db.models.identity import ApiToken, User, WebSession
+from nsatu.db.models.kiel import (
+    KielDonorGdp,
+    KielEuKey,
+    KielEuShare,
+    KielExchangeRate,
+    KielMonth,
+    KielR7Row,
+    KielRelease,
+    KielWeapon,
+)
 from nsatu.db.models.logistics import (
     Consignment,
     ConsignmentLeg,
@@ -46,6 +56,14 @@ __all__ = [
     "DiscrepancyReport",
     "EndUseCheck",
     "ItemType",
+    "KielDonorGdp",
+    "KielEuKey",
+    "KielEuShare",
+    "KielExchangeRate",
+    "KielMonth",
+    "KielR7Row",
+    "KielRelease",
+    "KielWeapon",
     "Nation",
     "NationGdp",
     "OfferLine",
