@@ -19,9 +19,9 @@ class Option:
 def options(problem: SeatProblem, request: Request) -> tuple[Option, ...]:
     """The request's acceptable courses with their chains, in the request's order.
 
-    A course whose chain contains another acceptable course is left out: that shorter chain
-    trains the cohort for the request sooner and with fewer seats (its last event ends before the
-    longer chain's, so it is never later for the handover either).
+    A course whose chain contains another acceptable course is not an option: the cohort is
+    trained for the request as soon as it completes the shorter chain, so the longer one would
+    only take seats.
     """
     chains = {c: problem.chain(request, c) for c in dict.fromkeys(request.courses)}
     kept = []

@@ -1,0 +1,1 @@
+"""Seat-plan core tests: rules on hand-checked instances, properties (no database)."""

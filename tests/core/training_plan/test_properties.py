@@ -1,0 +1,162 @@
+"""Properties of the seat plan on random small problems: feasible by the independent checker,
+objective ≤ bound, optimal ≥ greedy, and equal to the optimum found by enumeration."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from nsatu.core.planner.solve import SolveOptions
+from nsatu.core.training_plan.check import check_plan
+from nsatu.core.training_plan.generate import generate
+from nsatu.core.training_plan.greedy import greedy
+from nsatu.core.training_plan.problem import (
+    Course,
+    Event,
+    Id,
+    Place,
+    Request,
+    SeatProblem,
+    Travel,
+)
+from nsatu.core.training_plan.solve import solve
+
+EXACT = SolveOptions(time_limit_s=30.0, mip_rel_gap=0.0)
+COUNTRIES = ("DEU", "POL", "GBR")
+TOL = 1e-6
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> SeatProblem:
+    n_courses = draw(st.integers(1, 4))
+    courses = []
+    for i in range(n_courses):
+        prereqs = draw(st.lists(st.integers(0, i - 1), max_size=2, unique=True)) if i else []
+        courses.append(Course(f"C{i}", tuple(f"C{p}" for p in prereqs)))
+    ids = [c.id for c in courses]
+    events = []
+    for j in range(draw(st.integers(0, 7))):
+        start = draw(st.integers(0, 30))
+        events.append(
+            Event(
+                id=f"E{j}",
+                course=draw(st.sampled_from(ids)),
+                place=Place(draw(st.sampled_from(COUNTRIES))),
+                start_day=start,
+                end_day=start + draw(st.integers(0, 6)),
+                seats=draw(st.integers(0, 12)),
+            )
+        )
+    requests = []
+    for k in range(draw(st.integers(1, 5))):
+        wanted = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True))
+        others = [c for c in ids if c not in wanted]
+        earliest = draw(st.integers(0, 15))
+        requests.append(
+            Request(
+                id=k,
+                cohort=draw(st.integers(1, 8)),
+                courses=tuple(wanted),
+                earliest_start=earliest,
+                latest_finish=earliest + draw(st.integers(0, 30)),
+                weight=float(draw(st.sampled_from((1, 2, 3)))),
+                completed=tuple(draw(st.lists(st.sampled_from(others), unique=True)))
+                if others
+                else (),
+                handover_day=draw(st.none() | st.integers(0, 40)),
+                home=draw(st.none() | st.just(Place("UKR"))),
+            )
+        )
+    travel = Travel(
+        days={
+            ("DEU", "GBR"): draw(st.integers(0, 3)),
+            ("UKR", "POL"): draw(st.integers(0, 3)),
+        },
+        default_days=draw(st.integers(0, 2)),
+    )
+    return SeatProblem(
+        courses=tuple(courses), events=tuple(events), requests=tuple(requests), travel=travel
+    )
+
+
+def choices(problem: SeatProblem, r: Request) -> list[tuple[float, tuple[Id, ...]]]:
+    """Every way to train ``r`` (value, events), written out for this test from the rules."""
+    found: list[tuple[float, tuple[Id, ...]]] = []
+    for c in r.courses:
+        chain = problem.chain(r, c)
+        if any(other != c and other in chain for other in r.courses):
+            continue  # the shorter chain of the other acceptable course trains it
+        pools = [[e for e in problem.events if e.course == k] for k in chain]
+        for seq in itertools.product(*pools):
+            ok = all(
+                e.start_day >= r.earliest_start + problem.travel_days(r.home, e.place)
+                and e.end_day <= r.latest_finish
+                for e in seq
+            ) and all(
+                b.start_day > a.end_day + problem.travel_days(a.place, b.place)
+                for a, b in itertools.pairwise(seq)
+            )
+            if ok:
+                late = 0
+                if r.handover_day is not None:
+                    back = seq[-1].end_day + problem.travel_days(seq[-1].place, r.home)
+                    late = max(0, back - r.handover_day)
+                cut = min(problem.late_penalty_cap, problem.late_penalty_per_day * late)
+                found.append((r.weight * r.cohort * (1 - cut), tuple(e.id for e in seq)))
+    return found
+
+
+def optimum(problem: SeatProblem) -> float | None:
+    """The best objective by enumeration, or ``None`` when there are too many combinations."""
+    none: tuple[float, tuple[Id, ...]] = (0.0, ())
+    per_request = [[none, *choices(problem, r)] for r in problem.requests]
+    if math.prod(len(c) for c in per_request) > 20_000:
+        return None
+    seats = {e.id: e.seats for e in problem.events}
+    best = 0.0
+    for combo in itertools.product(*per_request):
+        used: dict[Id, int] = {}
+        for r, (_, events) in zip(problem.requests, combo, strict=True):
+            for e in events:
+                used[e] = used.get(e, 0) + r.cohort
+        if all(used[e] <= seats[e] for e in used):
+            best = max(best, sum(v for v, _ in combo))
+    return best
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_plan_feasible_bounded_and_at_least_greedy(problem: SeatProblem) -> None:
+    base = greedy(problem)
+    plan = solve(problem, EXACT)
+    assert check_plan(problem, base) == []
+    assert check_plan(problem, plan) == []
+    assert plan.objective <= plan.bound + TOL
+    assert plan.objective >= base.objective - TOL
+    assert plan.stats["greedy_objective"] == base.objective
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_plan_is_optimal_by_enumeration(problem: SeatProblem) -> None:
+    best = optimum(problem)
+    assume(best is not None)
+    plan = solve(problem, EXACT)
+    assert plan.status == "optimal"
+    assert plan.objective == best or abs(plan.objective - best) <= TOL  # type: ignore[operator]
+
+
+def test_generated_instance_beats_greedy_within_the_gap() -> None:
+    problem = generate(1, seed=3)
+    plan = solve(problem, SolveOptions(time_limit_s=60.0, mip_rel_gap=0.005))
+    assert check_plan(problem, plan) == []
+    assert plan.gap <= 0.005
+    assert plan.objective > plan.stats["greedy_objective"]
+    assert {code for u in plan.unmet for code in (r.code for r in u.reasons)} == {
+        "no_event_before_deadline",
+        "all_events_full",
+        "prerequisite_not_met",
+    }
