@@ -200,11 +200,17 @@ def rejection_visible(actor: Actor, *, submitted_by: str) -> bool:
     return actor.sees_all or (not actor.is_public and submitted_by == actor.username)
 
 
-def seat_request_visible(actor: Actor, *, host_nation_id: int) -> bool:
-    """May ``actor`` see a request for seats on a course hosted by ``host_nation_id``?"""
+def seat_request_visible(
+    actor: Actor, *, host_nation_id: int | None, event_host_nation_id: int | None = None
+) -> bool:
+    """May ``actor`` see a request for seats on a course hosted by ``host_nation_id`` (``None``
+    for a request naming only a capability area), assigned to an event offered by
+    ``event_host_nation_id``? A participant is seen with its seat request."""
     if actor.sees_all or actor.role is Role.RECIPIENT_PLANNER:
         return True
-    return actor.role is Role.TRAINING_COORDINATOR and host_nation_id == actor.nation_id
+    if actor.role is not Role.TRAINING_COORDINATOR or actor.nation_id is None:
+        return False
+    return actor.nation_id in (host_nation_id, event_host_nation_id)
 
 
 def plan_run_visible(actor: Actor) -> bool:

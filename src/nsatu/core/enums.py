@@ -106,3 +106,26 @@ class EndUseOutcome(StrEnum):
     EXPENDED = "expended"  # documented as expended
     DESTROYED = "destroyed"  # documented as destroyed
     TRANSFERRED = "transferred"  # documented transfer to another unit
+
+
+class CourseType(StrEnum):
+    """How a course trains: one person at a time, a crew or unit together, or a specialist."""
+
+    INDIVIDUAL = "individual"
+    COLLECTIVE = "collective"  # a crew or unit trains together, on the equipment
+    SPECIALISED = "specialised"
+
+
+class TrainingFunding(StrEnum):
+    """Who pays for a training event: the host nation, or a pooled fund."""
+
+    NATIONAL = "national"
+    EU_EPF = "eu_epf"  # the EU's European Peace Facility (EUMAM)
+    POOLED = "pooled"  # another multinational fund (e.g. a coalition trust fund)
+
+
+class CrewRole(StrEnum):
+    """Which crew of an item type a course qualifies."""
+
+    OPERATOR = "operator"
+    MAINTAINER = "maintainer"

@@ -372,6 +372,32 @@ SEAT_REQUEST = Lifecycle(
     ),
 )
 
+
+class ParticipantStatus(StrEnum):
+    NOMINATED = "nominated"
+    ACCEPTED = "accepted"
+    ATTENDED = "attended"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+
+
+_N = ParticipantStatus
+#: One person (by pseudonymous reference) on a training event: nominated by the recipient,
+#: accepted by the host, attending, then completed or failed; withdrawn at any point before a result.
+PARTICIPANT = Lifecycle(
+    name="participant",
+    states=ParticipantStatus,
+    initial=_N.NOMINATED,
+    actions=(
+        _a("accept", {_N.NOMINATED}, _N.ACCEPTED),
+        _a("attend", {_N.ACCEPTED}, _N.ATTENDED, "Mark attended"),
+        _a("complete", {_N.ATTENDED}, _N.COMPLETED, "Passed"),
+        _a("fail", {_N.ATTENDED}, _N.FAILED, "Failed"),
+        _a("withdraw", {_N.NOMINATED, _N.ACCEPTED, _N.ATTENDED}, _N.WITHDRAWN),
+    ),
+)
+
 ALL: tuple[Lifecycle[Any], ...] = (
     REQUIREMENT,
     OFFER,
@@ -382,4 +408,5 @@ ALL: tuple[Lifecycle[Any], ...] = (
     DISCREPANCY,
     TRAINING_EVENT,
     SEAT_REQUEST,
+    PARTICIPANT,
 )

@@ -41,10 +41,12 @@ from nsatu.db.actor import ACTOR_KEY, actor_of, set_actor
 from nsatu.db.models import (
     Allocation,
     CapabilityArea,
+    CapabilityPackage,
     Consignment,
     ConsignmentLeg,
     ConsignmentLine,
     Course,
+    CrewRequirement,
     DiscrepancyAttachment,
     DiscrepancyReport,
     EndUseCheck,
@@ -53,6 +55,8 @@ from nsatu.db.models import (
     NationGdp,
     OfferLine,
     Organisation,
+    PackageComponent,
+    Participant,
     PlanRun,
     Receipt,
     ReceiptLine,
@@ -103,6 +107,8 @@ _course = Course.__table__.alias("scope_course")
 # aliases), and it does not correlate with a consignment the query itself joins.
 _followed = aliased(Consignment, name="scope_consignment")
 _followed_offer = aliased(OfferLine, name="scope_followed_offer_line")
+_followed_request = aliased(SeatRequest, name="scope_seat_request")
+_followed_need = aliased(Requirement, name="scope_requirement")
 
 
 def offer_criteria(actor: Actor) -> Criteria | None:
@@ -213,13 +219,32 @@ def seat_request_criteria(actor: Actor) -> Criteria | None:
         case Role.COORDINATOR | Role.AUDITOR | Role.RECIPIENT_PLANNER:
             return None
         case Role.TRAINING_COORDINATOR:
-            return lambda cls: exists().where(
-                _event.c.id == cls.training_event_id,
-                _course.c.id == _event.c.course_id,
-                _course.c.host_nation_id == n,
+            # The host of the course asked for, or of the event the request is assigned to (the
+            # event's own host nation, or its course's).
+            return lambda cls: or_(
+                exists().where(_course.c.id == cls.course_id, _course.c.host_nation_id == n),
+                exists().where(
+                    _event.c.id == cls.training_event_id,
+                    _course.c.id == _event.c.course_id,
+                    or_(_course.c.host_nation_id == n, _event.c.host_nation_id == n),
+                ),
             )
         case _:
             return lambda cls: nothing()
+
+
+def follows_seat_request(actor: Actor) -> Criteria | None:
+    """Participants are seen with their seat request (its own criteria decide)."""
+    if seat_request_criteria(actor) is None:
+        return None
+    return lambda cls: exists().where(_followed_request.id == cls.seat_request_id)
+
+
+def follows_need(actor: Actor) -> Criteria | None:
+    """A capability package's components are seen with their need (its own criteria decide)."""
+    if need_criteria(actor) is None:
+        return None
+    return lambda cls: exists().where(_followed_need.id == cls.requirement_id)
 
 
 def follows_offer_line(actor: Actor) -> Criteria | None:
@@ -266,6 +291,8 @@ SCOPED: dict[type[Any], Rule] = {
     EndUseCheck: follows_consignment,
     RepairSerial: follows_consignment,
     SeatRequest: seat_request_criteria,
+    Participant: follows_seat_request,
+    PackageComponent: follows_need,
     OfferLineValuation: follows_offer_line,
     PlanRun: plan_run_criteria,
 }
@@ -291,6 +318,10 @@ VISIBLE_TO_ALL: frozenset[type[Any]] = frozenset(
         KielR7Row,
         KielRelease,
         KielWeapon,
+        # What an item type's crews need, and a package's name and area, are not sensitive; a
+        # package's components (its needs) follow the needs' own scope.
+        CrewRequirement,
+        CapabilityPackage,
     }
 )
 

@@ -40,7 +40,19 @@ from nsatu.db.models.reference import (
     TransportLink,
 )
 from nsatu.db.models.requirement import Requirement
-from nsatu.db.models.training import Course, SeatRequest, TrainingEvent
+from nsatu.db.models.training import (
+    CapabilityPackage,
+    Course,
+    CrewRequirement,
+    PackageComponent,
+    Participant,
+    SeatRequest,
+    TrainingEvent,
+    course_item_type,
+    course_prerequisite,
+    seat_request_completed_course,
+    training_event_instructor,
+)
 
 __all__ = [
     "Allocation",
@@ -48,10 +60,12 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "CapabilityArea",
+    "CapabilityPackage",
     "Consignment",
     "ConsignmentLeg",
     "ConsignmentLine",
     "Course",
+    "CrewRequirement",
     "DiscrepancyAttachment",
     "DiscrepancyReport",
     "EndUseCheck",
@@ -68,6 +82,8 @@ __all__ = [
     "NationGdp",
     "OfferLine",
     "Organisation",
+    "PackageComponent",
+    "Participant",
     "PlanRun",
     "Receipt",
     "ReceiptLine",
@@ -81,4 +97,8 @@ __all__ = [
     "TransportLink",
     "User",
     "WebSession",
+    "course_item_type",
+    "course_prerequisite",
+    "seat_request_completed_course",
+    "training_event_instructor",
 ]
