@@ -22,6 +22,7 @@ from nsatu.db.models import (
 )
 from nsatu.demo import catalogue, kiel, planning_data, reference_data, synthetic
 from nsatu.demo.errors import DatabaseNotEmpty
+from nsatu.reporting import kiel_import
 
 _CHECKED = (
     Nation,
@@ -53,6 +54,8 @@ class DemoReport:
     requirements: int
     #: Synthetic transport links for the planner (depot → hub → handover point).
     transport_links: int = 0
+    #: Published tracker releases imported for the reports (R7 item level, R29 monthly).
+    tracker_releases: int = 0
 
 
 def _counts(session: Session) -> dict[str, int]:
@@ -68,7 +71,8 @@ def is_empty(session: Session) -> bool:
 
 
 def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoReport:
-    """Fill an empty database with the demo: real Kiel R7 pledges, reference data, synthetic needs.
+    """Fill an empty database with the demo: real Kiel R7 pledges, reference data, synthetic needs,
+    and the published tracker releases R7 and R29 (``nsatu.reporting.kiel_import``).
 
     Parameters:
         session: an open session; rows are added and flushed, never committed.
@@ -147,6 +151,8 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
         for n in needs
     )
     session.flush()
+    # The published tracker releases the donors, monthly and burden-sharing reports read.
+    releases = [kiel_import.import_r7(session), kiel_import.import_r29(session)]
     return DemoReport(
         nations=len(nations),
         nation_gdp_years=len(gdp),
@@ -159,6 +165,7 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
         kiel_packages=packages,
         requirements=len(needs),
         transport_links=len(links),
+        tracker_releases=len(releases),
     )
 
 
