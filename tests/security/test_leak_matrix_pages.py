@@ -72,6 +72,17 @@ HUB_PAGES = frozenset({"/hubs", "/hubs/{id}", "/hubs/{id}/board"})
 LEG_DAYS = (dt.date(2025, 3, 1), dt.date(2025, 3, 2))
 HUB_SPAN = {"from": "2025-02-25", "to": "2025-03-10"}
 
+#: The training pages. Courses and events are visible to all; the calendar's seat fill and an
+#: event's page are made of the seat requests and participants the caller may see, whose texts are
+#: searched like any page's. A course's page is a record's page like any other.
+TRAINING_PAGES = {
+    "/training": "training-events",
+    "/training/events/{id}": "training-events",
+}
+#: The month of the world's training events, and the calendar's filters run in it.
+TRAINING_MONTH = "2026-03"
+
+
 #: Pages only some roles may open; every other caller gets 404, as for no page. Their content is
 #: searched like any other page's (the readers may see every record, so nothing is unseen).
 AUDIT_READERS = frozenset({Role.COORDINATOR, Role.AUDITOR})
@@ -180,6 +191,10 @@ def classify(path: str) -> Page | None:
         return Page(path, "hubs", "consignments")
     if path in SUB_PAGES:
         return Page(path, "detail", SUB_PAGES[path])
+    if path in TRAINING_PAGES:
+        return Page(path, "training", TRAINING_PAGES[path])
+    if path == "/training/courses/{id}":
+        return Page(path, "detail", "courses")
     if path == "/":
         return Page(path, "home")
     parts = path.removeprefix("/").split("/")
@@ -498,6 +513,40 @@ def _check_hubs(p: Pages, page: Page, caller: Caller) -> list[str]:
     return problems
 
 
+def _check_training(p: Pages, page: Page, caller: Caller) -> list[str]:
+    w = p.m.world
+    if page.path == "/training/events/{id}":
+        problems = _check_detail(p, page, caller)
+        # Not empty by accident: an event's page lists the seat requests on it the caller may see.
+        for rec in w.records["seat-requests"]:
+            row = p.m.row(models.SeatRequest, rec.id)
+            assert row is not None
+            texts = p.texts["seat-requests", rec.id]
+            if row["training_event_id"] is None or rec.id not in p.seen(caller, "seat-requests"):
+                continue
+            r = _get(p, caller, _with_id(page.path, row["training_event_id"]))
+            if texts and not any(t in r.text for t in texts):
+                problems.append(f"{caller.name}: the event's page omits {rec.label}")
+        return problems
+    problems = []
+    month = {"month": TRAINING_MONTH}
+    hosts = [{**month, "host": str(n.id)} for n in w.nations.values()]
+    for params in ({}, month, *hosts, {**month, "area": str(w.area_id)}):
+        for partial in (False, True):
+            headers = {"HX-Request": "true"} if partial else {}
+            r = _get(p, caller, page.path, params, **headers)
+            where = f"{page.path}?{params}{' (partial)' if partial else ''}"
+            if r.status_code != 200:
+                problems.append(f"{caller.name}: {where} answered {r.status_code}")
+            problems += _leaks(p, caller, where, r)
+    # Not empty by accident: the month's calendar draws every course's event.
+    r = _get(p, caller, page.path, month)
+    for texts in p.seen(caller, "courses").values():
+        if texts and not any(t in r.text for t in texts):
+            problems.append(f"{caller.name}: the calendar omits the event of {texts[0]!r}")
+    return problems
+
+
 def _check_no_records(p: Pages, page: Page, caller: Caller) -> list[str]:
     if "{" in page.path or page.path in ("/static", "/vendor"):
         return []
@@ -516,6 +565,7 @@ CHECKS = {
     "edit": _check_edit,
     "gated": _check_gated,
     "hubs": _check_hubs,
+    "training": _check_training,
     "no-records": _check_no_records,
 }
 

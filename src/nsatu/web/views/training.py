@@ -1,7 +1,111 @@
-"""Pages (filled in by their area)."""
+"""Training pages: the calendar of events across host nations with the training statistics
+(``/training``; its filters answer an HTMX request with the calendar only), a course's and an
+event's details with their seat fill (``/training/courses/{id}``, ``/training/events/{id}``).
+
+Everything is read through :mod:`nsatu.training.schedule` and the ``training`` report, in the
+caller's scope: courses and events are visible to all, seat requests and participants only to those
+who may see them (an event's page shows the others' seats offered, and nobody on them).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from nsatu.core.access import Actor
+from nsatu.errors import InvalidInput
+from nsatu.reporting import registry
+from nsatu.shared.schemas import MAX_ID
+from nsatu.training import schedule
+from nsatu.web.auth import CurrentActor
+from nsatu.web.deps import DbSession, PathId
+from nsatu.web.views.rendering import is_htmx, render, render_page_or_partial
+
+router = APIRouter(prefix="/training", tags=["pages"], include_in_schema=False)
+
+#: The query parameters of the calendar's filters.
+FILTERS = ("area", "host", "month")
+#: The statistics on the calendar page cover this many months up to the current one.
+STATS_MONTHS = 12
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _id_param(params: dict[str, str], name: str) -> int | None:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        raise InvalidInput(f"{name}: a record id, not {raw!r}", field=name)
+    return int(raw)
+
+
+def _months_before(day: dt.date, months: int) -> str:
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return f"{y:04d}-{m + 1:02d}"
+
+
+def _statistics(session: Session, actor: Actor, today: dt.date) -> dict[str, Any]:
+    """The training statistics of the last months: the chart's data and the totals."""
+    params = {"from": _months_before(today, STATS_MONTHS - 1), "to": today.isoformat()[:7]}
+    report = registry.get("training").build(session, actor, params)
+    months = list(report.extra.get("months", []))
+    hosts = sorted({h for m in months for h in m["trained_by_host_nation"]})
+    chart = {
+        "labels": [m["month"] for m in months],
+        "datasets": [
+            {"label": h, "data": [m["trained_by_host_nation"].get(h, 0) for m in months]}
+            for h in hosts
+        ],
+        "fill": [m["fill_rate"] for m in months],
+    }
+    return {"report": report, "months": months, "chart": chart, "params": params}
+
+
+@router.get("", name="training_calendar")
+def calendar_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    params = {k: v for k, v in request.query_params.items() if k in FILTERS and v}
+    area, host = _id_param(params, "area"), _id_param(params, "host")
+    today = _today()
+    month = params.get("month")
+    start, end = schedule.span_of_month(month) if month else schedule.default_span(today)
+    cal = schedule.calendar(
+        session, start=start, end=end, capability_area_id=area, host_nation_id=host
+    )
+    width = cal.days
+
+    def bar(first: dt.date, last: dt.date) -> dict[str, float]:
+        lo = max((first - cal.start).days, 0)
+        hi = min((last - cal.start).days + 1, width)
+        return {"left": 100 * lo / width, "width": 100 * max(hi - lo, 0) / width}
+
+    context: dict[str, Any] = {
+        "cal": cal,
+        "bar": bar,
+        "params": params,
+        "today": today,
+        "prev_month": _months_before(start, 1),
+        "next_month": _months_before(start, -1),
+        "choices": schedule.filter_choices(session),
+    }
+    if not is_htmx(request):
+        context["stats"] = _statistics(session, actor, today)
+    return render_page_or_partial(
+        request, "training/calendar.html", "training/_calendar.html", context
+    )
+
+
+@router.get("/courses/{id}", name="training_course")
+def course_page(request: Request, session: DbSession, id: PathId) -> Response:
+    return render(request, "training/course.html", {"c": schedule.course_detail(session, id)})
+
+
+@router.get("/events/{id}", name="training_event")
+def event_page(request: Request, session: DbSession, id: PathId) -> Response:
+    return render(request, "training/event.html", {"d": schedule.event_detail(session, id)})

@@ -1,0 +1,238 @@
+"""The training pages over HTTP: the calendar across host nations (filters, the HTMX partial, the
+statistics), a course's and an event's pages with their seat fill; bad filters are a 422 naming
+the field; and their scoping (seat requests and participants only for those who may see them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from nsatu.core.access import Role
+from tests.training_world import TrainingWorld, build_training_world
+
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+@pytest.fixture
+def world(session_factory: sessionmaker[Session]) -> TrainingWorld:
+    with session_factory() as s:
+        w = build_training_world(s, TODAY, tag="VT")
+        s.commit()
+    return w
+
+
+def _month(day: dt.date) -> str:
+    return day.isoformat()[:7]
+
+
+def _events_on(html: str) -> set[int]:
+    """The events drawn as bars on the calendar."""
+    return {
+        int(i) for i in re.findall(r'<a class="bar [a-z]+" href="/training/events/(\d+)"', html)
+    }
+
+
+def _fill(html: str) -> dict[str, int]:
+    table = re.search(r'<table class="seat-fill".*?</table>', html, re.DOTALL)
+    assert table is not None, "no seat-fill table"
+    return {
+        k: int(v)
+        for k, v in re.findall(
+            r'data-fill="(\w+)">\s*<th scope="row">[^<]*</th>\s*<td class="num" data-value="(\d+)"',
+            table.group(0),
+        )
+    }
+
+
+def _rows(html: str) -> dict[int, str]:
+    """Event id → the host nation code of the calendar row it is drawn on."""
+    return {
+        int(i): host
+        for host, row in re.findall(r'<tr data-host="(\w+)">(.*?)</tr>', html, re.DOTALL)
+        for i in re.findall(r'href="/training/events/(\d+)"', row)
+    }
+
+
+def test_the_calendar_shows_each_months_events_on_their_host_nations_row(
+    client: TestClient, world: TrainingWorld
+) -> None:
+    w = world
+    hosts = {"e1": "A", "e2": "B", "e3": "B", "e4": "A", "e5": "B"}
+    for key, event in w.events.items():
+        r = client.get("/training", params={"month": _month(event.starts_on)})
+        assert r.status_code == 200, r.text
+        assert _rows(r.text).get(event.id) == w.nations[hosts[key]].code, key
+        # Each bar links to the event's page; an event of another month is not drawn.
+        later = [
+            e for e in w.events.values() if e.starts_on > event.ends_on + dt.timedelta(days=62)
+        ]
+        assert not {e.id for e in later} & _events_on(r.text)
+
+
+def test_the_default_span_is_this_month_and_the_next_two(
+    client: TestClient, world: TrainingWorld
+) -> None:
+    r = client.get("/training")
+    assert r.status_code == 200
+    assert f"{TODAY.replace(day=1)} →" in r.text
+    # e4 starts in 20 days, within the span; e5 (cancelled, in 10 days) is drawn struck through.
+    assert {world.events["e4"].id, world.events["e5"].id} <= _events_on(r.text)
+    assert f'class="bar cancelled" href="/training/events/{world.events["e5"].id}"' in r.text
+
+
+def test_the_calendar_filters_by_capability_area_and_host(
+    client: TestClient, world: TrainingWorld
+) -> None:
+    w = world
+    month = _month(w.events["e3"].starts_on)
+    every = _events_on(client.get("/training", params={"month": month}).text)
+    air = _events_on(
+        client.get("/training", params={"month": month, "area": w.areas["air"].id}).text
+    )
+    demining = _events_on(
+        client.get("/training", params={"month": month, "area": w.areas["demining"].id}).text
+    )
+    host_b = _events_on(
+        client.get("/training", params={"month": month, "host": w.nations["B"].id}).text
+    )
+    assert w.events["e3"].id in every and w.events["e3"].id in air
+    assert w.events["e3"].id not in demining
+    # e3 is offered by B though its course belongs to A: it is on B's row.
+    assert w.events["e3"].id in host_b
+    assert all(i not in host_b for i in (w.events["e1"].id, w.events["e4"].id))
+
+
+def test_the_filters_answer_htmx_with_the_calendar_only(
+    client: TestClient, world: TrainingWorld
+) -> None:
+    r = client.get(
+        "/training",
+        params={"month": _month(TODAY), "host": world.nations["A"].id},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    assert '<div id="training-calendar">' in r.text
+    assert "<html" not in r.text and "training-statistics" not in r.text
+    assert r.headers["Vary"] == "HX-Request"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"month": "2025-13"}, "month"),
+        ({"month": "last"}, "month"),
+        ({"area": "air"}, "area"),
+        ({"host": "-1"}, "host"),
+        ({"host": "99999999999999999999"}, "host"),
+    ],
+)
+def test_a_bad_filter_is_a_422_naming_it(
+    client: TestClient, world: TrainingWorld, params: dict[str, str], field: str
+) -> None:
+    r = client.get("/training", params=params)
+    assert r.status_code == 422, r.text
+    assert field in r.text
+
+
+def test_the_statistics_chart_holds_people_trained_per_host_and_month(
+    client: TestClient, world: TrainingWorld
+) -> None:
+    w = world
+    r = client.get("/training")
+    data = json.loads(
+        re.search(r'<script type="application/json" id="training-chart">(.*?)</script>', r.text, re.DOTALL).group(1)  # type: ignore[union-attr]
+    )  # fmt: skip
+    trained = {
+        d["label"]: dict(zip(data["labels"], d["data"], strict=True)) for d in data["datasets"]
+    }
+    a, b = w.nations["A"].code, w.nations["B"].code
+    assert trained[a][_month(w.events["e1"].ends_on)] == 6
+    # e2 (4) and e3 (2) are both B's; they may end in the same month.
+    by_b = trained[b]
+    assert (
+        by_b[_month(w.events["e2"].ends_on)]
+        + (
+            by_b[_month(w.events["e3"].ends_on)]
+            if _month(w.events["e3"].ends_on) != _month(w.events["e2"].ends_on)
+            else 0
+        )
+        == 6
+    )
+    assert 'id="training-months"' in r.text and "Fill rate" in r.text
+
+
+def test_the_event_page_shows_seat_fill_and_its_facts(
+    client: TestClient, world: TrainingWorld
+) -> None:
+    w = world
+    r = client.get(f"/training/events/{w.events['e1'].id}")
+    assert r.status_code == 200, r.text
+    # 10 offered; the request assigned holds 12 seats (its roster); 8 came, 6 passed.
+    assert _fill(r.text) == {"offered": 10, "assigned": 12, "attended": 8, "completed": 6}
+    assert "VT Hostland A" in r.text and "VT Hostland B" in r.text  # instructor nations
+    assert 'id="funding">National' in r.text
+    rows = dict(re.findall(r'data-status="(\w+)"><td>.*?</td><td class="num">(\d+)</td>', r.text))
+    assert rows == {
+        "nominated": "1",
+        "accepted": "2",
+        "attended": "1",
+        "completed": "6",
+        "failed": "1",
+        "withdrawn": "1",
+    }
+    assert "VT-request-e1" in r.text
+    # The specialised course names its prerequisite.
+    r4 = client.get(f"/training/events/{w.events['e4'].id}")
+    assert w.courses["c1"].code in re.search(r'id="prerequisites">.*?</dd>', r4.text).group(0)  # type: ignore[union-attr]
+    assert _fill(r4.text) == {"offered": 12, "assigned": 3, "attended": 0, "completed": 0}
+
+
+def test_the_course_page_lists_its_events_and_their_fill(
+    client: TestClient, world: TrainingWorld
+) -> None:
+    w = world
+    r = client.get(f"/training/courses/{w.courses['c1'].id}")
+    assert r.status_code == 200, r.text
+    events = {int(i) for i in re.findall(r'<tr data-event="(\d+)">', r.text)}
+    assert events == {w.events["e1"].id, w.events["e3"].id}
+    assert _fill(r.text) == {"offered": 15, "assigned": 12 + 5, "attended": 12, "completed": 8}
+    # c3 needs c1 first: c1 leads to c3.
+    assert w.courses["c3"].code in re.search(r'id="leads-to">.*?</dd>', r.text, re.DOTALL).group(0)  # type: ignore[union-attr]
+    c2 = client.get(f"/training/courses/{w.courses['c2'].id}")
+    assert "1 seat request (4 seats) not yet assigned" in c2.text
+
+
+def test_a_missing_course_or_event_is_the_404_page(
+    client: TestClient, world: TrainingWorld
+) -> None:
+    for path in ("/training/courses/999999999", "/training/events/999999999"):
+        r = client.get(path)
+        assert r.status_code == 404
+        assert "text/html" in r.headers["content-type"]
+
+
+MakeClient = Callable[[Role], TestClient]
+
+
+def test_seat_requests_and_participants_only_for_those_who_may_see_them(
+    as_role: MakeClient, world: TrainingWorld
+) -> None:
+    """A donor liaison (and the public) sees the event and its seats offered, and no request or
+    participant; the recipient sees them all."""
+    w = world
+    path = f"/training/events/{w.events['e1'].id}"
+    for role in (Role.DONOR_LIAISON, Role.PUBLIC, Role.HUB_OPERATOR):
+        r = as_role(role).get(path)
+        assert r.status_code == 200, (role, r.text)
+        assert "VT-request-e1" not in r.text
+        assert not re.search(r"VT\d+-e1-", r.text), "a participant's reference is shown"
+        assert _fill(r.text) == {"offered": 10, "assigned": 0, "attended": 0, "completed": 0}
+    r = as_role(Role.RECIPIENT_PLANNER).get(path)
+    assert "VT-request-e1" in r.text and re.search(r"VT\d+-e1-", r.text)
+    assert _fill(r.text)["completed"] == 6
