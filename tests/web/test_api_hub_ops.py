@@ -26,6 +26,10 @@ TODAY = (D3 + dt.timedelta(days=3)).isoformat()
 
 @pytest.fixture
 def hubs(session_factory: sessionmaker[Session]) -> dict[str, int]:
+    return seed_two_hubs(session_factory)
+
+
+def seed_two_hubs(session_factory: sessionmaker[Session]) -> dict[str, int]:
     """Two hubs, each with one consignment that arrived over its capacity and is late; hub A's
     consignment is bilateral, hub B's coalition. Committed (as savepoints), for the app to see."""
     with session_factory() as s:

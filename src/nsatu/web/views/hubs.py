@@ -1,4 +1,5 @@
-"""Execution pages: hubs with the alerts (``/hubs``), a hub's utilisation chart
+"""Execution pages: hubs with the alerts (``/hubs``) and their count for the layout's banner
+(``/alerts/banner``), a hub's utilisation chart
 (``/hubs/{id}``), its consignment board (``/hubs/{id}/board``) (both answer an HTMX request
 for other days with their figures only), a consignment's event chain and
 map (``/consignments/{id}``) and the scan-file import (``/events/import``).
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from nsatu.core.access import (
     Actor,
+    Role,
     may_act_on_consignment,
     may_record_receipt,
     records_tracking_events,
@@ -86,6 +88,15 @@ def hubs_list(request: Request, session: DbSession) -> Response:
         "hubs/list.html",
         {"hubs": hub_ops.hubs(session), "alerts": _alerts(request, session)},
     )
+
+
+@router.get("/alerts/banner", name="alert_banner")
+def alert_banner(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    """The count of the alerts the caller may see, with a link to them (``/hubs``): the layout
+    loads it lazily into every page of a signed-in user, so a page never waits for it."""
+    found = _alerts(request, session) if actor.role is not Role.PUBLIC else []
+    critical = sum(1 for a in found if a.severity == "critical")
+    return render(request, "hubs/_alert_banner.html", {"count": len(found), "critical": critical})
 
 
 @router.get("/hubs/{id}", name="hub_utilisation")
