@@ -41,8 +41,10 @@ from nsatu.core.lifecycles import OfferStage, PlanRunStatus, RequirementStatus
 from nsatu.db import models
 from nsatu.planning import runs
 from nsatu.planning.schemas import PlanRunCreate
+from nsatu.reporting import registry
 from nsatu.settings import Settings
 from nsatu.web.app import create_app
+from tests.reporting import fixture_reports
 from tests.security.signin import Caller
 from tests.security.test_leak_matrix import COLLECTIONS, Matrix
 from tests.security.world import build_world
@@ -60,7 +62,15 @@ NO_RECORDS = {
     "/accountability": "counts of serials by item type and month; the serials and consignment "
     "references it names are those of consignments in the caller's scope, searched like any "
     "page's (every role: tests/web/test_api_delivery.py on the same service)",
+    "/reports": "the list of reports: their names, titles and summaries, no records",
 }
+
+#: A report's page (``/reports/{name}``), run for every registered report and for a report that
+#: lists the offer lines its caller may see (tests.reporting.fixture_reports), which must show
+#: each of them and no other.
+REPORT_PAGES = frozenset({"/reports/{name}"})
+#: The public release: whoever asks, it shows nothing the public may not see.
+PUBLIC_PAGES = frozenset({"/public"})
 
 #: A record's sub-page answered like its page: 200 with the record for a caller who sees it,
 #: 404 otherwise (the proof of delivery of a consignment).
@@ -160,7 +170,7 @@ def _extra_queries(collection: str, m: Matrix) -> list[dict[str, str]]:
 @dataclass(frozen=True)
 class Page:
     path: str
-    kind: str  # home | list | form | detail | edit | gated | hubs | no-records
+    kind: str  # home | list | form | detail | edit | gated | hubs | reports | public | no-records
     collection: str = ""
 
     def __str__(self) -> str:
@@ -191,6 +201,10 @@ def classify(path: str) -> Page | None:
         return Page(path, "gated", path.removeprefix("/").split("/")[0])
     if path in HUB_PAGES:
         return Page(path, "hubs", "consignments")
+    if path in REPORT_PAGES:
+        return Page(path, "reports", "offers")
+    if path in PUBLIC_PAGES:
+        return Page(path, "public", "offers")
     if path in SUB_PAGES:
         return Page(path, "detail", SUB_PAGES[path])
     if path in TRAINING_PAGES:
@@ -549,6 +563,40 @@ def _check_training(p: Pages, page: Page, caller: Caller) -> list[str]:
     return problems
 
 
+def _check_reports(p: Pages, page: Page, caller: Caller) -> list[str]:
+    problems = []
+    with fixture_reports.registered():
+        for name in registry.names():
+            path = _with_id(page.path, 0).replace("/0", f"/{name}")
+            r = _get(p, caller, path)
+            problems += _leaks(p, caller, path, r)
+            # A tracker report answers 404 until its release is imported; nothing else.
+            if r.status_code not in (200, 404) or (
+                name == fixture_reports.OFFERS and r.status_code != 200
+            ):
+                problems.append(f"{caller.name}: {path} answered {r.status_code}")
+            if name != fixture_reports.OFFERS:
+                continue
+            for texts in p.seen(caller, "offers").values():
+                if texts and not any(t in r.text for t in texts):
+                    problems.append(f"{caller.name}: {path} omits {texts[0]!r}, which it may see")
+    return problems
+
+
+def _check_public(p: Pages, page: Page, caller: Caller) -> list[str]:
+    """Whoever asks, the public release shows only what the public may see, and all of it."""
+    public = p.m.world.caller(Role.PUBLIC)
+    r = _get(p, caller, page.path)
+    if r.status_code != 200:
+        return [f"{caller.name}: {page.path} answered {r.status_code}"]
+    problems = _leaks(p, public, f"{page.path} as {caller.name}", r)
+    for collection in ("offers", "needs"):
+        for texts in p.seen(public, collection).values():
+            if texts and not any(t in r.text for t in texts):
+                problems.append(f"{caller.name}: {page.path} omits {texts[0]!r}, which is public")
+    return problems
+
+
 def _check_no_records(p: Pages, page: Page, caller: Caller) -> list[str]:
     if "{" in page.path or page.path in ("/static", "/vendor"):
         return []
@@ -568,6 +616,8 @@ CHECKS = {
     "gated": _check_gated,
     "hubs": _check_hubs,
     "training": _check_training,
+    "reports": _check_reports,
+    "public": _check_public,
     "no-records": _check_no_records,
 }
 
