@@ -49,6 +49,7 @@ from nsatu.core.lifecycles import (
     ALLOCATION,
     CONSIGNMENT,
     OFFER,
+    PARTICIPANT,
     REQUIREMENT,
     SEAT_REQUEST,
     TRAINING_EVENT,
@@ -306,6 +307,41 @@ def _seat_request_creates(w: World) -> list[CreateCase]:
     ]
 
 
+def _participant_creates(w: World) -> list[CreateCase]:
+    return [
+        CreateCase(
+            f"participant on {owner}'s request",
+            {"reference": "SEC-NEW-1", "seat_request_id": request.id},
+            lambda actor, h=w.nations[owner].id: may_change_training(actor, host_nation_id=h),
+        )
+        for owner, request in w.refs["seat_request"].items()
+    ]
+
+
+def _crew_creates(w: World) -> list[CreateCase]:
+    body = {
+        "item_type_id": w.item_type_id,
+        "crew_role": "maintainer",
+        "crew_per_unit": 2,
+        "course_id": w.refs["course"]["A"].id,
+    }
+    return [CreateCase("crew requirement", body, lambda actor: actor.role is Role.COORDINATOR)]
+
+
+def _package_creates(w: World) -> list[CreateCase]:
+    body = {"code": "SEC-NEW-PKG", "name": "New package", "capability_area_id": w.area_id}
+    return [CreateCase("capability package", body, lambda actor: actor.role is Role.COORDINATOR)]
+
+
+def _component_creates(w: World) -> list[CreateCase]:
+    body = {
+        "capability_package_id": w.refs["empty_package"].id,
+        "requirement_id": w.refs["need"].id,
+        "component": "radar",
+    }
+    return [CreateCase("package component", body, lambda actor: actor.role is Role.COORDINATOR)]
+
+
 COLLECTIONS: dict[str, Collection] = {
     c.name: c
     for c in (
@@ -391,6 +427,39 @@ COLLECTIONS: dict[str, Collection] = {
             {"note": "changed"},
             _seat_request_creates,
             SEAT_REQUEST,
+        ),
+        Collection(
+            "participants",
+            models.Participant,
+            lambda a, f: seat_request_visible(a, **f),
+            training,
+            {"crew_role": "operator"},
+            _participant_creates,
+            PARTICIPANT,
+        ),
+        Collection(
+            "crew-requirements",
+            models.CrewRequirement,
+            everyone,
+            coordinators,
+            {"crew_per_unit": 4},
+            _crew_creates,
+        ),
+        Collection(
+            "capability-packages",
+            models.CapabilityPackage,
+            everyone,
+            coordinators,
+            {"name": "changed"},
+            _package_creates,
+        ),
+        Collection(
+            "package-components",
+            models.PackageComponent,
+            lambda a, f: need_visible(a, **f),
+            coordinators,
+            {"component": "spare parts"},
+            _component_creates,
         ),
         Collection(
             "nations",

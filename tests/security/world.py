@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from nsatu.core.access import Role
 from nsatu.core.enums import (
+    CrewRole,
     OfferKind,
     OrganisationKind,
     Releasability,
@@ -34,18 +35,23 @@ from nsatu.core.lifecycles import AllocationStatus, OfferStage, RequirementStatu
 from nsatu.db.base import Base
 from nsatu.db.models import (
     Allocation,
+    CapabilityPackage,
     Consignment,
     ConsignmentLeg,
     ConsignmentLine,
     Course,
+    CrewRequirement,
     Nation,
     OfferLine,
     Organisation,
+    PackageComponent,
+    Participant,
     Requirement,
     SeatRequest,
     Site,
     TrackingEvent,
     TrainingEvent,
+    course_item_type,
 )
 from tests.factories import make_capability_area, make_item_type, make_nation, make_site
 from tests.security.signin import Caller, sign_in
@@ -327,7 +333,8 @@ def _training(session: Session, w: World, n: int, centres: dict[str, Site]) -> N
     """Courses of A and B, one event each, one seat request each."""
     recs, nations = w.records, w.nations
     recs["courses"], recs["training-events"], recs["seat-requests"] = [], [], []
-    w.refs["course"], w.refs["event"] = {}, {}
+    recs["participants"] = []
+    w.refs["course"], w.refs["event"], w.refs["seat_request"] = {}, {}, {}
     for owner in OWNERS:
         host = nations[owner].id
         course = _add(
@@ -355,8 +362,62 @@ def _training(session: Session, w: World, n: int, centres: dict[str, Site]) -> N
         request = _add(
             session, SeatRequest(training_event_id=event.id, seats=2, note=f"SEC-S{n}-{owner}")
         )
+        person = _add(
+            session,
+            Participant(
+                reference=f"SEC-P{n}-{owner}-1",
+                seat_request_id=request.id,
+                training_event_id=event.id,
+            ),
+        )
         recs["courses"].append(_rec(course, f"course of {owner}", host_nation_id=host))
         recs["training-events"].append(_rec(event, f"event of {owner}", host_nation_id=host))
         recs["seat-requests"].append(_rec(request, f"seat request on {owner}", host_nation_id=host))
+        recs["participants"].append(_rec(person, f"participant on {owner}", host_nation_id=host))
         w.refs["course"][owner] = course
         w.refs["event"][owner] = event
+        w.refs["seat_request"][owner] = request
+    _readiness(session, w, n)
+
+
+def _readiness(session: Session, w: World, n: int) -> None:
+    """A crew requirement of the world's item type, a capability package, and a component for
+    every need (drafts and published lines at every level)."""
+    course = w.refs["course"]["A"]
+    session.execute(
+        course_item_type.insert().values(course_id=course.id, item_type_id=w.item_type_id)
+    )
+    crew = _add(
+        session,
+        CrewRequirement(
+            item_type_id=w.item_type_id,
+            crew_role=CrewRole.OPERATOR,
+            crew_per_unit=3,
+            course_id=course.id,
+        ),
+    )
+    package = _add(
+        session,
+        CapabilityPackage(code=f"SEC-CP{n}", name="Package", capability_area_id=w.area_id),
+    )
+    empty = _add(
+        session,
+        CapabilityPackage(code=f"SEC-CP{n}-E", name="Empty", capability_area_id=w.area_id),
+    )
+    w.records["crew-requirements"] = [_rec(crew, "crew requirement")]
+    w.records["capability-packages"] = [
+        _rec(package, "capability package"),
+        _rec(empty, "capability package without components"),
+    ]
+    w.records["package-components"] = []
+    for rec in w.records["needs"]:
+        component = _add(
+            session,
+            PackageComponent(
+                capability_package_id=package.id, requirement_id=rec.id, component="launchers"
+            ),
+        )
+        w.records["package-components"].append(
+            _rec(component, f"component: {rec.label}", **rec.facts)
+        )
+    w.refs["package"], w.refs["empty_package"] = package, empty

@@ -23,3 +23,19 @@ class SeatsUnavailable(Conflict):
     """More seats asked for than the event has free."""
 
     code = "seats_unavailable"
+
+
+class ParticipantNotFound(NotFound):
+    code = "participant_not_found"
+
+
+class CrewRequirementNotFound(NotFound):
+    code = "crew_requirement_not_found"
+
+
+class CapabilityPackageNotFound(NotFound):
+    code = "capability_package_not_found"
+
+
+class PackageComponentNotFound(NotFound):
+    code = "package_component_not_found"

@@ -83,6 +83,9 @@ def _hosts_of_request_id(session: Session, request_id: int) -> set[int]:
 
 
 def may_write_participant(session: Session, actor: Actor, write: Write) -> None:
+    """Training coordinators write the participants of their own nation's training. A seat request
+    the actor does not see is refused like another nation's (one answer for both, so a refusal
+    tells nothing about requests it cannot see)."""
     role = actor.role.label
     if write.row is not None and not owns(
         actor,
@@ -90,15 +93,17 @@ def may_write_participant(session: Session, actor: Actor, write: Write) -> None:
         | event_hosts(session, write.row.training_event_id),
     ):
         raise PermissionDenied(f"a {role} changes only participants of its own nation's training")
-    for name, hosts_of in (
-        ("seat_request_id", _hosts_of_request_id),
-        ("training_event_id", event_hosts),
-    ):
-        value = write.values.get(name)
-        if value is None:
-            continue
-        hosts = hosts_of(session, value)
+    request_id = write.values.get("seat_request_id")
+    if request_id is not None and not owns(actor, _hosts_of_request_id(session, request_id)):
+        raise PermissionDenied(
+            f"seat_request_id: a {role} names only seat requests on its own nation's training",
+            field="seat_request_id",
+        )
+    event_id = write.values.get("training_event_id")
+    if event_id is not None:
+        hosts = event_hosts(session, event_id)
         if hosts and not owns(actor, hosts):
             raise PermissionDenied(
-                f"{name}: a {role} names only its own nation's training", field=name
+                f"training_event_id: a {role} names only its own nation's training events",
+                field="training_event_id",
             )

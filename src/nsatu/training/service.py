@@ -36,6 +36,8 @@ from nsatu.errors import Conflict, InvalidInput
 from nsatu.shared.entity import Entity, contains, eq
 from nsatu.training import errors, ownership
 from nsatu.training import schemas as s
+from nsatu.training.packages import CAPABILITY_PACKAGES, CREW_REQUIREMENTS, PACKAGE_COMPONENTS
+from nsatu.training.participants import PARTICIPANTS
 
 # Seats may be asked for, and the schedule changed, until the event starts.
 BOOKABLE_EVENT = frozenset({TrainingEventStatus.PLANNED, TrainingEventStatus.OPEN})
@@ -560,4 +562,16 @@ SEAT_REQUESTS = Entity(
     on_act=_on_seat_request_act,
 )
 
-ENTITIES = (COURSES, TRAINING_EVENTS, SEAT_REQUESTS)
+
+# The people on events (participants.py) and what readiness is made of (packages.py) live in their
+# own modules; the record API serves them all from here.
+
+ENTITIES = (
+    COURSES,
+    TRAINING_EVENTS,
+    SEAT_REQUESTS,
+    PARTICIPANTS,
+    CREW_REQUIREMENTS,
+    CAPABILITY_PACKAGES,
+    PACKAGE_COMPONENTS,
+)
