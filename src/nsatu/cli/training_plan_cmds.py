@@ -8,12 +8,22 @@ plan is stored in one transaction, or nothing is.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from nsatu.cli.common import JsonOpt, console, err_console, print_json, print_table, unit_of_work
+from nsatu.cli.common import (
+    EXIT_USER_ERROR,
+    JsonOpt,
+    console,
+    err_console,
+    fail,
+    print_json,
+    print_table,
+    unit_of_work,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -73,6 +83,12 @@ def plan_command(
         help="Store the plan: assign each trained request its event, and give each prerequisite "
         "event of its chain a seat request of its own. Without it nothing is written.",
     ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Plan as on this day: events starting before it are not offered (default: today, UTC).",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Optimise the allocation of training seats to the open seat requests.
@@ -86,11 +102,22 @@ def plan_command(
     from nsatu.core.planner.solve import SolveOptions
     from nsatu.training.seat_plan import plan_seats
 
+    today = None
+    if as_of is not None:
+        try:
+            today = dt.date.fromisoformat(as_of)
+        except ValueError:
+            fail(
+                f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)",
+                code=EXIT_USER_ERROR,
+                as_json=as_json,
+            )
     status = _Status()
     try:
         with unit_of_work() as session:
             result = plan_seats(
                 session,
+                today=today,
                 options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap),
                 apply=apply,
                 progress=status,
