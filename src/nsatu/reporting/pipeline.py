@@ -402,6 +402,11 @@ def _fund_notes(snap: Snapshot, result: counting.Counted) -> list[str]:
                 f"{snap.funds.get(fund, fund)}: contributions of {_eur(paid)} EUR, lines of "
                 f"{_eur(given)} EUR; the fund's lines are what is counted."
             )
+        elif fund not in result.keys and given > 0:
+            notes.append(
+                f"{snap.funds.get(fund, fund)}: no contributions to it are recorded, so its "
+                f"lines ({_eur(given)} EUR) count for the fund itself."
+            )
     return notes
 
 
@@ -553,12 +558,13 @@ def vanish(
             if d in owners.get(a.id, {})
         }
         after = coverage(lost_units)
-        undelivered_eur = ZERO
+        undelivered_eur: dict[int, Decimal] = defaultdict(Decimal)  # per priority
         for a in allocations:
             ln = by_line.get(a.offer_line_id)
             line_qty = snap.quantities.get(a.offer_line_id)
             if a.id in lost_units and ln is not None and ln.value and line_qty:
-                undelivered_eur += ln.value * lost_units[a.id] / line_qty
+                priority = needs[a.requirement_id].priority
+                undelivered_eur[priority] += ln.value * lost_units[a.id] / line_qty
         for p in priorities:
             ids = [nid for nid, n in needs.items() if n.priority == p]
             b = sum((before[i] for i in ids), ZERO) / len(ids)
@@ -573,7 +579,7 @@ def vanish(
                     "coverage_before": round(b, 6),
                     "coverage_after": round(f, 6),
                     "coverage_lost": round(b - f, 6),
-                    "undelivered_eur": _eur(undelivered_eur),
+                    "undelivered_eur": _eur(undelivered_eur[p]),
                 }
             )
     return rows
