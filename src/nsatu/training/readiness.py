@@ -831,3 +831,123 @@ def _summarise(
         ),
         invalidated=tuple(i for r in ordered for i in r.invalidated),
     )
+
+
+# --- One JSON shape for the CLI and the API ------------------------------------------------------
+
+
+def _ref(p: PackageRef) -> dict[str, object]:
+    return {
+        "id": p.package_id,
+        "code": p.code,
+        "need_ids": list(p.need_ids),
+        "consignment_ids": list(p.consignment_ids),
+        "event_ids": list(p.event_ids),
+        "seat_request_ids": list(p.seat_request_ids),
+    }
+
+
+def _group(refs: Sequence[PackageRef]) -> dict[str, object]:
+    return {
+        "count": len(refs),
+        "package_ids": [p.package_id for p in refs],
+        "packages": [_ref(p) for p in refs],
+    }
+
+
+def _gap(g: Gap, there: str, expected: str) -> dict[str, object]:
+    return {
+        "area": g.area_code,
+        "package_id": g.package_id,
+        "code": g.code,
+        there: g.there_on,
+        expected: g.expected_on,
+        "need_ids": list(g.need_ids),
+        "consignment_ids": list(g.consignment_ids),
+        "event_ids": list(g.event_ids),
+        "seat_request_ids": list(g.seat_request_ids),
+    }
+
+
+def as_dict(r: Readiness) -> dict[str, object]:
+    """The readiness as plain data (dates stay ``date``): per capability area the counts
+    ``ready``, ``waiting_for_equipment`` and ``waiting_for_training``, each with its packages and
+    the ids of their needs, consignments, training events and seat requests; the packages; the
+    two gap lists; and the training the slip rule invalidates."""
+    return {
+        "today": r.today,
+        "areas": {
+            a.code: {
+                "name": a.name,
+                "ready": _group(a.ready),
+                "waiting_for_equipment": _group(a.waiting_for_equipment),
+                "waiting_for_training": _group(a.waiting_for_training),
+            }
+            for a in r.areas
+        },
+        "packages": [
+            {
+                "id": p.package_id,
+                "code": p.code,
+                "name": p.name,
+                "area": p.area_code,
+                "status": p.status.value,
+                "readiness_on": p.readiness_on,
+                "equipment_on": p.equipment_on,
+                "equipment_delivered": p.equipment_delivered,
+                "training_on": p.training_on,
+                "trained": p.trained,
+                "components": [
+                    {
+                        "need_id": c.requirement_id,
+                        "reference": c.reference,
+                        "component": c.component,
+                        "equipment_on": c.equipment_on,
+                        "delivered": c.delivered,
+                        "state": c.reason,
+                        "allocation_ids": list(c.allocation_ids),
+                        "consignment_ids": list(c.consignment_ids),
+                    }
+                    for c in p.components
+                ],
+                "training": [
+                    {
+                        "need_id": t.requirement_id,
+                        "course_id": t.course_id,
+                        "course": t.course_code,
+                        "seats_needed": t.seats_needed,
+                        "seats_completed": t.seats_completed,
+                        "seats_planned": t.seats_planned,
+                        "trained_on": t.trained_on,
+                        "planned_on": t.planned_on,
+                        "seat_request_ids": list(t.seat_request_ids),
+                        "event_ids": list(t.event_ids),
+                        "participant_ids": list(t.participant_ids),
+                    }
+                    for t in p.training
+                ],
+            }
+            for p in r.packages
+        ],
+        "equipment_without_crews": [
+            _gap(g, "delivered_on", "training_expected_on") for g in r.equipment_without_crews
+        ],
+        "crews_without_equipment": [
+            _gap(g, "trained_on", "equipment_expected_on") for g in r.crews_without_equipment
+        ],
+        "invalidated_training": [
+            {
+                "package_id": i.package_id,
+                "need_id": i.requirement_id,
+                "course_id": i.course_id,
+                "event_id": i.training_event_id,
+                "seat_request_ids": list(i.seat_request_ids),
+                "rule": i.rule,
+                "starts_on": i.starts_on,
+                "ends_on": i.ends_on,
+                "handover_on": i.handover_on,
+                "detail": i.detail,
+            }
+            for i in r.invalidated
+        ],
+    }
