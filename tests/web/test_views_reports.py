@@ -132,16 +132,19 @@ def test_monthly_allocations_are_summed_per_month_by_aid_type() -> None:
          Column("military_eur_bn", "Military", "eur_bn"),
          Column("financial_eur_bn", "Financial", "eur_bn"),
          Column("cumulative_eur_bn", "Cumulative", "eur_bn")],
-        [{"donor": "A", "month": "2022-03", "military_eur_bn": 1, "financial_eur_bn": 2, "cumulative_eur_bn": 3},
-         {"donor": "B", "month": "2022-03", "military_eur_bn": 0.5, "financial_eur_bn": None, "cumulative_eur_bn": 0.5},
+        [{"donor": "A", "month": "2022-03", "military_eur_bn": 1, "financial_eur_bn": 2, "cumulative_eur_bn": 6},
+         {"donor": "B", "month": "2022-03", "military_eur_bn": 0.5, "financial_eur_bn": None, "cumulative_eur_bn": 7.5},
          {"donor": "A", "month": "2022-02", "military_eur_bn": 4, "financial_eur_bn": 0, "cumulative_eur_bn": 4}],
     )  # fmt: skip
-    (chart,) = report_charts.charts(report)
-    data = chart["config"]["data"]
+    bars, cumulative = report_charts.charts(report)
+    data = bars["config"]["data"]
     assert data["labels"] == ["2022-02", "2022-03"]
     assert [d["label"] for d in data["datasets"]] == ["Military", "Financial"]
     assert data["datasets"][0]["data"] == [4, 1.5]
     assert data["datasets"][1]["data"] == [0, 2]
+    # The running total as a line: each month's last figure.
+    assert cumulative["config"]["type"] == "line"
+    assert cumulative["config"]["data"]["datasets"][0]["data"] == [4, 7.5]
 
 
 def test_the_stage_funnel_sums_each_stage() -> None:
@@ -168,7 +171,7 @@ def test_burden_sharing_draws_the_two_and_three_percent_lines() -> None:
     )  # fmt: skip
     charts = report_charts.charts(report)
     bars = charts[0]["config"]["data"]
-    assert bars["labels"] == ["A", "B"]  # sorted by the last % column, largest first
+    assert bars["labels"] == ["B", "A"]  # by total % of GDP, largest first
     lines = [d for d in bars["datasets"] if d.get("type") == "line"]
     assert [d["data"] for d in lines] == [[2, 2], [3, 3]]
 

@@ -124,30 +124,29 @@ def _aid_columns(report: Report, suffix: str = "_eur_bn") -> list[tuple[Column, 
     return found
 
 
-def _bars(report: Report, rows: Sequence[Mapping[str, Any]], cols: Sequence[Column]) -> Chart:
-    label = _label_column(report)
-    shown = list(rows)[:MAX_BARS]
-    return _chart(
-        "chart-figures",
-        f"{cols[0].label} by {label.label.lower() if label else 'row'}",
-        "bar",
-        [_label(r, label, i) for i, r in enumerate(shown)],
-        [
-            {
-                "label": c.label,
-                "data": [number(r.get(c.key)) for r in shown],
-                "backgroundColor": PALETTE[i % len(PALETTE)],
-            }
-            for i, c in enumerate(cols)
-        ],
-    )
-
-
 def fallback(report: Report) -> list[Chart]:
+    """Bars of the first figure by the first text column, summed per label when it is a count or
+    an amount (a rate is shown as the first row with that label has it)."""
     cols = _numeric(report)
+    label = _label_column(report)
     if not cols:
         return []
-    return [_bars(report, report.rows, cols[:1])]
+    col = cols[0]
+    values: dict[str, float] = {}
+    for i, row in enumerate(report.rows):
+        key, v = _label(row, label, i), number(row.get(col.key)) or 0.0
+        if col.kind in ("int", "eur", "eur_bn"):
+            values[key] = values.get(key, 0.0) + v
+        else:
+            values.setdefault(key, v)
+    labels = list(values)[:MAX_BARS]
+    title = f"{col.label} by {label.label.lower() if label else 'row'}"
+    dataset = {
+        "label": col.label,
+        "data": [values[x] for x in labels],
+        "backgroundColor": PALETTE[0],
+    }
+    return [_chart("chart-figures", title, "bar", labels, [dataset])]
 
 
 def donors(report: Report) -> list[Chart]:
@@ -205,7 +204,8 @@ def _gdp_of(report: Report, row: Mapping[str, Any], pct_key: str) -> float | Non
 
 
 def gdp_scatter(report: Report, label: Column | None) -> Chart | None:
-    pct = next((c for c in report.columns if c.kind == "pct" and "gdp" in c.key), None)
+    pcts = [c for c in report.columns if c.kind == "pct" and "gdp" in c.key]
+    pct = next((c for c in pcts if c.key == "total_pct_gdp"), pcts[0] if pcts else None)
     if pct is None:
         return None
     points = []
@@ -239,7 +239,7 @@ def monthly(report: Report) -> list[Chart]:
             sums[m][c.key] += number(row.get(c.key)) or 0.0
     months = sorted(sums)
     colours = {col.key: colour for col, _, colour in _aid_columns(report)}
-    return [
+    charts = [
         _chart(
             "chart-monthly",
             "Allocations per month (€ bn)",
@@ -253,6 +253,24 @@ def monthly(report: Report) -> list[Chart]:
             scales={"x": {"stacked": True}, "y": _axis("€ bn", stacked=True, beginAtZero=True)},
         )
     ]  # fmt: skip
+    cumulative = next((c for c in report.columns if c.key.startswith("cumul")), None)
+    if cumulative is not None:
+        by_month: dict[str, float] = {}
+        for row in report.rows:  # a running total: the month's last row holds it
+            if (v := number(row.get(cumulative.key))) is not None:
+                by_month[cell(row.get(month.key), "month")] = v
+        charts.append(
+            _chart(
+                "chart-cumulative",
+                f"{cumulative.label} over time",
+                "line",
+                months,
+                [{"label": cumulative.label, "data": [by_month.get(m) for m in months],
+                  "borderColor": "#1f4e79", "pointRadius": 0, "fill": False}],
+                scales={"y": _axis("€ bn", beginAtZero=True)},
+            )
+        )  # fmt: skip
+    return charts
 
 
 def burden_sharing(report: Report) -> list[Chart]:
@@ -260,7 +278,8 @@ def burden_sharing(report: Report) -> list[Chart]:
     pcts = _numeric(report, frozenset({"pct"}))
     if not pcts:
         return []
-    rows = sorted(report.rows, key=lambda r: -(number(r.get(pcts[-1].key)) or 0.0))[:MAX_BARS]
+    order = next((c for c in pcts if c.key == "total_pct_gdp"), pcts[0])
+    rows = sorted(report.rows, key=lambda r: -(number(r.get(order.key)) or 0.0))[:MAX_BARS]
     labels = [_label(r, label, i) for i, r in enumerate(rows)]
     datasets: list[dict[str, Any]] = [
         {"type": "bar", "label": c.label, "data": [number(r.get(c.key)) for r in rows],
