@@ -339,10 +339,15 @@ def _monthly_notes(months: Sequence[KielMonth]) -> list[str]:
         )
     negative = [m for m in months if _exact(m, "to_be_allocated") < 0]
     if negative:
-        donors = sorted({m.country for m in negative})
         notes.append(
-            f"Published data: 'to be allocated' is negative in {len(negative)} donor-months "
-            f"(allocations recorded beyond the month's commitments: {', '.join(donors)})."
+            f"'To be allocated' is a monthly flow: it is negative in {len(negative)} donor-months, "
+            "where commitments of earlier months were allocated."
+        )
+    over = sorted(d.country for d in donor_sums(months).values() if d.sums["to_be_allocated"] < 0)
+    if over:
+        notes.append(
+            "Published data: allocations to date exceed commitments to date (cumulative 'to be "
+            f"allocated' below 0) for {', '.join(over)}."
         )
     return notes
 
