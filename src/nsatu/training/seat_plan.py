@@ -146,7 +146,7 @@ def build_problem(session: Session, today: dt.date) -> p.SeatProblem:
     ):
         prereqs[course_id].append(prereq_id)
     course_rows = list(session.scalars(select(Course).order_by(Course.id)))
-    courses = tuple(p.Course(c.id, tuple(prereqs[c.id])) for c in course_rows)
+    courses = tuple(p.Course(c.id, tuple(prereqs[c.id]), name=c.code) for c in course_rows)
     by_area: dict[int, list[int]] = defaultdict(list)
     for c in course_rows:
         by_area[c.capability_area_id].append(c.id)
@@ -231,6 +231,7 @@ def build_problem(session: Session, today: dt.date) -> p.SeatProblem:
         events=events,
         requests=tuple(requests),
         travel=p.Travel(km_per_day=KM_PER_DAY),
+        day0=today,
     )
 
 

@@ -52,14 +52,15 @@ def explain(problem: SeatProblem, assignments: Sequence[Assignment]) -> tuple[Un
 
 
 def _days(problem: SeatProblem, ids: Sequence[Id]) -> list[dict[str, Any]]:
-    return [
-        {
-            "event": i,
-            "start_day": problem.event_by_id[i].start_day,
-            "end_day": problem.event_by_id[i].end_day,
-        }
-        for i in ids[:MAX_LISTED]
-    ]
+    out = []
+    for i in ids[:MAX_LISTED]:
+        e = problem.event_by_id[i]
+        row: dict[str, Any] = {"event": i, "start_day": e.start_day, "end_day": e.end_day}
+        if problem.day0 is not None:
+            row["starts_on"] = problem.day_label(e.start_day)
+            row["ends_on"] = problem.day_label(e.end_day)
+        out.append(row)
+    return out
 
 
 def explain_option(
@@ -67,7 +68,10 @@ def explain_option(
 ) -> Reason | None:
     """The reason ``r`` is not trained for ``option.course``; ``None`` if it could be."""
     course, chain = option.course, option.chain
-    window = f"between day {r.earliest_start} and day {r.latest_finish}"
+    name = problem.course_label
+    window = (
+        f"between {problem.day_label(r.earliest_start)} and {problem.day_label(r.latest_finish)}"
+    )
     for k in reversed(chain):  # the course itself first, then its prerequisites
         if candidates(problem, r, k):
             continue
@@ -80,12 +84,12 @@ def explain_option(
         if k == course:
             return Reason(
                 "no_event_before_deadline",
-                f"no event of course {course} fits {window} (with travel from home)",
+                f"no event of course {name(course)} fits {window} (with travel from home)",
                 details,
             )
         return Reason(
             "prerequisite_not_met",
-            f"prerequisite {k} of course {course} has no event {window}",
+            f"prerequisite {name(k)} of course {name(course)} has no event {window}",
             details,
         )
     reach = levels(problem, r, chain)
@@ -94,8 +98,8 @@ def explain_option(
         before, after = chain[i - 1], chain[i]
         return Reason(
             "prerequisite_not_met",
-            f"no event of {before} ends early enough (with travel) before an event of {after} "
-            f"in the window, for course {course}",
+            f"no event of {name(before)} ends early enough (with travel) before an event of "
+            f"{name(after)} in the window, for course {name(course)}",
             {
                 "course": course,
                 "prerequisite": before,
@@ -126,7 +130,7 @@ def explain_option(
     more = f" and {len(allowed) - MAX_LISTED} more" if len(allowed) > MAX_LISTED else ""
     return Reason(
         "all_events_full",
-        f"every event of {k} that fits (events {names}{more}) has fewer than {r.cohort} free "
-        f"seats, for course {course}",
+        f"every event of {name(k)} that fits (events {names}{more}) has fewer than {r.cohort} "
+        f"free seats, for course {name(course)}",
         {"course": course, "full_course": k, "cohort": r.cohort, "full_events": full},
     )

@@ -18,6 +18,7 @@ countries, else the great-circle distance at ``km_per_day`` when both places hav
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Place:
 class Course:
     id: Id
     prerequisites: tuple[Id, ...] = ()
+    name: str | None = None  # how explanations name it (default: its id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,8 @@ class SeatProblem:
     travel: Travel = field(default_factory=Travel)
     late_penalty_per_day: float = 0.02
     late_penalty_cap: float = 0.5
+    #: The date of day 0, if the days are dates: explanations then quote dates.
+    day0: dt.date | None = None
 
     course_by_id: dict[Id, Course] = field(init=False, repr=False, compare=False)
     event_by_id: dict[Id, Event] = field(init=False, repr=False, compare=False)
@@ -191,6 +195,15 @@ class SeatProblem:
         ``late_penalty_per_day`` per day late, by at most ``late_penalty_cap``."""
         cut = min(self.late_penalty_cap, self.late_penalty_per_day * late_days)
         return request.weight * request.cohort * (1.0 - cut)
+
+    def course_label(self, course: Id) -> str:
+        c = self.course_by_id.get(course)
+        return str(course) if c is None or c.name is None else c.name
+
+    def day_label(self, day: int) -> str:
+        if self.day0 is None:
+            return f"day {day}"
+        return (self.day0 + dt.timedelta(days=day)).isoformat()
 
     def best_value(self) -> float:
         """Every request trained on time: the trivial upper bound."""
