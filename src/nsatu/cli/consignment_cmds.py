@@ -32,7 +32,8 @@ app = typer.Typer(
 
 @app.command("create-from-allocations")
 def create_from_allocations_command(as_json: bool = JsonOpt) -> None:
-    """One consignment per donor, origin and destination of the accepted allocations."""
+    """One consignment per donor, origin and destination of the accepted allocations, on the
+    plan's route, else the cheapest with capacity for the load (fallbacks listed with why)."""
     from nsatu.logistics import consign
 
     with unit_of_work() as session:
@@ -41,7 +42,7 @@ def create_from_allocations_command(as_json: bool = JsonOpt) -> None:
             {"reference": c.reference, "id": c.id, "status": str(c.status)} for c in outcome.created
         ]
     if as_json:
-        print_json({"created": created, "skipped": outcome.skipped})
+        print_json({"created": created, "skipped": outcome.skipped, "fallbacks": outcome.fallbacks})
         return
     print_table(
         f"Consignments created ({len(created)})",
@@ -50,6 +51,8 @@ def create_from_allocations_command(as_json: bool = JsonOpt) -> None:
     )
     for reason in outcome.skipped:
         console.print(f"skipped: {reason}")
+    for reason in outcome.fallbacks:
+        console.print(f"short of capacity: {reason}")
 
 
 @app.command("list")

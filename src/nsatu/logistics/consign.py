@@ -2,11 +2,19 @@
 
 :func:`create_from_allocations` groups what accepted allocations still leave to ship by donor,
 origin depot and destination (the need's handover point) into one consignment each, with a line
-per offer line and two legs, origin depot → hub → handover point. When every allocation of a
-group came from one plan run, the hub, the modes and the planned dates are the plan's (the run's
-start day plus the shipment's departure days, plus the transit days of its legs); otherwise the
-hub is the one with active transport links on both sides and the fewest transit days, and the
-dates are left open. Everything goes through the registry entities (``CONSIGNMENTS``, lines,
+per offer line and two legs, origin depot → hub → handover point.
+
+The route: when allocations of a group came from a plan run, the hub, the modes and the planned
+dates are the plan's (the run's start day plus the shipment's departure days, plus the transit
+days of its legs; the latest run that ships the group's offers). Otherwise, or when no run ships
+them, it is the **cheapest route with capacity for the load**: of the pairs of active transport
+links origin → hub → destination, those whose tonnes per day on both links, and the hub's daily
+capacity for the arriving mode, each hold the whole load (units × the item's weight in tonnes,
+else its lift units, as the planner reads them), cheapest by EUR per tonne over both links (then
+fewest transit days); the dates are left open. When none holds the load, the route that comes
+closest (the smallest overload of its tightest limit, then the cheapest) is taken and the reason
+is recorded, on the consignment's notes and in :attr:`Outcome.fallbacks`. Every consignment's
+notes say how its route was chosen. Everything goes through the registry entities (``CONSIGNMENTS``, lines,
 legs), so their rules, the scoping, the permission check and the audit trail apply.
 """
 
@@ -28,6 +36,7 @@ from nsatu.db.models import (
     Consignment,
     ConsignmentLeg,
     ConsignmentLine,
+    ItemType,
     OfferLine,
     PlanRun,
     Requirement,
@@ -53,6 +62,8 @@ class _Share:
     plan_run_ids: set[int | None] = field(default_factory=set)
     offer_ref: str = ""
     need_ref: str = ""
+    #: Tonnes per unit (the item's weight, else its lift units), for the load of the route.
+    unit_t: Decimal = Decimal(1)
 
 
 @dataclass
@@ -60,6 +71,8 @@ class Outcome:
     created: list[Consignment] = field(default_factory=list)
     #: What could not be consigned, and why.
     skipped: list[str] = field(default_factory=list)
+    #: Consignments sent on a route short of capacity for their load, and why.
+    fallbacks: list[str] = field(default_factory=list)
 
 
 def create_from_allocations(session: Session) -> Outcome:
@@ -77,16 +90,20 @@ def create_from_allocations(session: Session) -> Outcome:
                 "from the origin and to the destination"
             )
             continue
+        made = "made from accepted allocations: " + ", ".join(
+            f"{x.offer_ref} → {x.need_ref}" for x in shares
+        )
         consignment = CONSIGNMENTS.create(
             session,
             s.ConsignmentCreate(
                 origin_site_id=origin,
                 destination_site_id=destination,
                 planned_departure_on=route.legs[0][3],
-                notes="made from accepted allocations: "
-                + ", ".join(f"{x.offer_ref} → {x.need_ref}" for x in shares)[:3900],
+                notes=f"route: {route.reason}\n{made}"[:3990],
             ),
         )
+        if route.short:
+            out.fallbacks.append(f"{consignment.reference}: {route.reason}")
         for share in shares:
             CONSIGNMENT_LINES.create(
                 session,
@@ -115,14 +132,15 @@ def create_from_allocations(session: Session) -> Outcome:
 
 def _groups(session: Session, out: Outcome) -> dict[Group, list[_Share]]:
     rows = session.execute(
-        select(Allocation, OfferLine, Requirement)
+        select(Allocation, OfferLine, Requirement, ItemType)
         .join(OfferLine, OfferLine.id == Allocation.offer_line_id)
         .join(Requirement, Requirement.id == Allocation.requirement_id)
+        .outerjoin(ItemType, ItemType.id == OfferLine.item_type_id)
         .where(Allocation.status == AllocationStatus.ACCEPTED)
         .order_by(Allocation.id)
     ).all()
     wanted: dict[tuple[int, int, int, int], _Share] = {}
-    for alloc, offer, need in rows:
+    for alloc, offer, need, item in rows:
         label = f"allocation {alloc.id} ({offer.reference} → {need.reference})"
         if offer.origin_site_id is None:
             out.skipped.append(f"{label}: the offer has no origin depot")
@@ -134,7 +152,9 @@ def _groups(session: Session, out: Outcome) -> dict[Group, list[_Share]]:
             out.skipped.append(f"{label}: the offer is {offer.stage}, not yet committed")
             continue
         key = (offer.donor_nation_id, offer.origin_site_id, need.destination_site_id, offer.id)
-        share = wanted.setdefault(key, _Share(offer.id, Decimal(0), set(), offer.reference))
+        share = wanted.setdefault(
+            key, _Share(offer.id, Decimal(0), set(), offer.reference, unit_t=_unit_t(item))
+        )
         share.quantity += alloc.quantity
         share.plan_run_ids.add(alloc.plan_run_id)
         share.need_ref = need.reference
@@ -145,6 +165,15 @@ def _groups(session: Session, out: Outcome) -> dict[Group, list[_Share]]:
             continue
         groups[(donor, origin, destination)].append(share)
     return groups
+
+
+def _unit_t(item: ItemType | None) -> Decimal:
+    """Tonnes per unit: the item's weight, else its lift units (as the planner reads them)."""
+    if item is None:
+        return Decimal(1)
+    if item.weight_kg_per_unit is not None:
+        return Decimal(item.weight_kg_per_unit) / 1000
+    return Decimal(item.lift_units_per_unit or 1)
 
 
 def _consigned(session: Session, offer_id: int, destination: int) -> Decimal:
@@ -170,17 +199,20 @@ Leg = tuple[int, int, TransportMode, dt.date | None, dt.date | None]
 @dataclass(frozen=True)
 class _Route:
     legs: list[Leg]
+    #: How the route was chosen (kept on the consignment's notes).
+    reason: str
+    #: Taken although no route has capacity for the load.
+    short: bool = False
 
 
 def _route(session: Session, origin: int, destination: int, shares: list[_Share]) -> _Route | None:
-    runs = {rid for share in shares for rid in share.plan_run_ids}
-    if len(runs) == 1 and None not in runs:
-        run_id = next(iter(runs))
-        assert run_id is not None
+    runs = sorted({rid for share in shares for rid in share.plan_run_ids if rid is not None})
+    for run_id in reversed(runs):
         planned = _from_plan(session, run_id, origin, destination, shares)
         if planned is not None:
             return planned
-    return _by_links(session, origin, destination)
+    load = sum((x.quantity * x.unit_t for x in shares), Decimal(0))
+    return _by_links(session, origin, destination, load)
 
 
 def _from_plan(
@@ -218,41 +250,103 @@ def _from_plan(
         [
             (origin, hub, TransportMode(first["mode_in"]), leave, reach),
             (hub, destination, TransportMode(first["mode_out"]), onward, handed),
-        ]
+        ],
+        f"plan run {run_id} (via {first['hub']}, {first['mode_in']} then {first['mode_out']})",
     )
 
 
-def _by_links(session: Session, origin: int, destination: int) -> _Route | None:
-    links = session.execute(
-        select(TransportLink).where(
-            TransportLink.active.is_(True),
-            (TransportLink.from_site_id == origin) | (TransportLink.to_site_id == destination),
+def _hub_capacity(hub: Site, mode: TransportMode) -> Decimal | None:
+    """The hub's daily capacity for goods arriving by ``mode`` (``None``: unlimited)."""
+    per_mode = {
+        TransportMode.ROAD: hub.road_capacity_per_day,
+        TransportMode.RAIL: hub.rail_capacity_per_day,
+        TransportMode.AIR: hub.air_capacity_per_day,
+        TransportMode.SEA: hub.sea_capacity_per_day,
+    }
+    value = per_mode.get(mode)
+    return None if value is None else Decimal(value)
+
+
+@dataclass(frozen=True)
+class _Option:
+    inbound: TransportLink
+    outbound: TransportLink
+    hub: Site
+    #: The load over the tightest of the three limits (≤ 1: it fits), and that limit's name.
+    overload: Decimal
+    tightest: str
+    cost: Decimal
+
+    def key(self) -> tuple[Decimal, int, int, int]:
+        days = self.inbound.transit_days + self.outbound.transit_days
+        return (self.cost, days, self.inbound.id, self.outbound.id)
+
+
+def _option(inbound: TransportLink, outbound: TransportLink, hub: Site, load: Decimal) -> _Option:
+    limits = [
+        (f"{inbound.mode.value} to {hub.code}", Decimal(inbound.capacity_t_per_day)),
+        (f"{outbound.mode.value} from {hub.code}", Decimal(outbound.capacity_t_per_day)),
+    ]
+    handling = _hub_capacity(hub, inbound.mode)
+    if handling is not None:
+        limits.append((f"{hub.code} handling by {inbound.mode.value}", handling))
+    worst, name = Decimal(0), ""
+    for label, cap in limits:
+        ratio = load / cap if cap > 0 else (Decimal(0) if load <= 0 else Decimal(10**9))
+        if ratio > worst or not name:
+            worst, name = ratio, f"{label} {cap.normalize():f} t/day"
+    cost = (Decimal(inbound.cost_per_t) + Decimal(outbound.cost_per_t)) * load
+    return _Option(inbound, outbound, hub, worst, name, cost)
+
+
+def _by_links(session: Session, origin: int, destination: int, load: Decimal) -> _Route | None:
+    links = list(
+        session.scalars(
+            select(TransportLink).where(
+                TransportLink.active.is_(True),
+                (TransportLink.from_site_id == origin) | (TransportLink.to_site_id == destination),
+            )
         )
-    ).scalars()
-    inbound: dict[int, TransportLink] = {}
-    outbound: dict[int, TransportLink] = {}
-    for link in links:
-        if link.from_site_id == origin:
-            best = inbound.get(link.to_site_id)
-            if best is None or (link.transit_days, link.id) < (best.transit_days, best.id):
-                inbound[link.to_site_id] = link
-        if link.to_site_id == destination:
-            best = outbound.get(link.from_site_id)
-            if best is None or (link.transit_days, link.id) < (best.transit_days, best.id):
-                outbound[link.from_site_id] = link
-    hubs = sorted(
-        (inbound[h].transit_days + outbound[h].transit_days, h)
-        for h in set(inbound) & set(outbound)
-        if h not in (origin, destination)
     )
-    if not hubs:
+    inbound = [x for x in links if x.from_site_id == origin]
+    outbound = [x for x in links if x.to_site_id == destination]
+    hub_ids = {x.to_site_id for x in inbound} & {x.from_site_id for x in outbound}
+    hub_ids -= {origin, destination}
+    if not hub_ids:
         return None
-    hub = hubs[0][1]
+    hubs = {h.id: h for h in session.scalars(select(Site).where(Site.id.in_(sorted(hub_ids))))}
+    options = [
+        _option(a, b, hubs[a.to_site_id], load)
+        for a in inbound
+        if a.to_site_id in hubs
+        for b in outbound
+        if b.from_site_id == a.to_site_id
+    ]
+    fitting = [x for x in options if x.overload <= 1]
+    tonnes = f"{load.quantize(Decimal('0.001')).normalize():f} t"
+    if fitting:
+        best = min(fitting, key=_Option.key)
+        reason = (
+            f"cheapest with capacity for {tonnes} (via {best.hub.code}, "
+            f"{best.inbound.mode.value} then {best.outbound.mode.value}, "
+            f"{best.cost.quantize(Decimal('0.01'))} EUR)"
+        )
+        short = False
+    else:
+        best = min(options, key=lambda x: (x.overload, *x.key()))
+        reason = (
+            f"no route has capacity for {tonnes} in a day; took the closest (via "
+            f"{best.hub.code}, {best.inbound.mode.value} then {best.outbound.mode.value}: "
+            f"{best.tightest}, {best.overload.quantize(Decimal('0.01'))}× over)"
+        )
+        short = True
     return _Route(
         [
-            (origin, hub, inbound[hub].mode, None, None),
-            (hub, destination, outbound[hub].mode, None, None),
-        ]
+            (origin, best.hub.id, best.inbound.mode, None, None),
+            (best.hub.id, destination, best.outbound.mode, None, None),
+        ],
+        reason,
+        short,
     )
 
 
