@@ -21,16 +21,20 @@ def load(
         True,
         "--execution/--no-execution",
         help="Also make SYNTHETIC accepted allocations and consignments in every state, with "
-        "tracking events dated around today (hub boards, utilisation, alerts).",
+        "tracking events dated around today (hub boards, utilisation, alerts), and SYNTHETIC "
+        "training (host nations' courses, events, seat requests, participants, crew "
+        "requirements, capability packages) for the readiness board.",
     ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Load real pledge lines (Kiel Ukraine Support Tracker), reference data and SYNTHETIC needs;
-    and, unless --no-execution, SYNTHETIC allocations, consignments and their tracking events."""
+    and, unless --no-execution, SYNTHETIC allocations, consignments and their tracking events,
+    and SYNTHETIC training and capability packages."""
     import datetime as dt
 
     from nsatu.demo import execution as demo_execution
     from nsatu.demo import service as demo_service
+    from nsatu.demo import training as demo_training
 
     started = time.perf_counter()
     with unit_of_work() as session:
@@ -51,6 +55,8 @@ def load(
                 "tracking_events": made.events,
                 "receipts": made.receipts,
             }
+            # Training and readiness build on the accepted allocations and their consignments.
+            counts |= dataclasses.asdict(demo_training.load_training(session, today=today))
     if as_json:
         print_json({"loaded": True, "seconds": round(time.perf_counter() - started, 2), **counts})
     else:
