@@ -1,7 +1,9 @@
 """The seat plan against the first-come-first-served baseline, measured in the same run.
 
-For each instance (``1x``: the demo's size, 20 courses, 100 events and 300 requests; ``10x``: ten
-times that; both from :func:`nsatu.core.training_plan.generate.generate`, seed 0):
+For each instance (``demo``: the demo's training data, loaded into a fresh SQLite file and read by
+:func:`nsatu.training.seat_plan.build_problem` as on the day of loading; ``1x``: a synthetic
+instance of the demo's size, 20 courses, 100 events and 300 requests; ``10x``: ten times that; both
+from :func:`nsatu.core.training_plan.generate.generate`, seed 0):
 
 - ``<size>_seconds``, ``_objective``, ``_bound``, ``_gap``, ``_status``: the optimiser
   (:func:`nsatu.core.training_plan.solve.solve` with its default options: gap 1e-4, 120 s);
@@ -18,19 +20,23 @@ or ``NSATU_BENCH_TRAINING_SIZES=1x`` (also through ``make bench BENCH=training_p
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from _harness import Figures
 from nsatu.core.training_plan.check import check_plan
 from nsatu.core.training_plan.generate import generate
 from nsatu.core.training_plan.greedy import greedy
+from nsatu.core.training_plan.problem import SeatProblem
 from nsatu.core.training_plan.solve import solve
 
 SIZES_ENV = "NSATU_BENCH_TRAINING_SIZES"
-ALL_SIZES = {"1x": 1, "10x": 10}
+ALL_SIZES = {"demo": 0, "1x": 1, "10x": 10}
 SEED = 0
 
 
@@ -44,8 +50,33 @@ def sizes_from(text: str | None) -> tuple[str, ...]:
     return chosen
 
 
+def demo_problem() -> SeatProblem:
+    """The demo's seat problem: the demo loaded into a throwaway SQLite file, read as today."""
+    from nsatu.db.migrate import upgrade
+    from nsatu.db.session import make_engine, make_session_factory, transaction
+    from nsatu.demo.service import load_demo
+    from nsatu.training.seat_plan import build_problem
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'demo.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            t0 = time.perf_counter()
+            with transaction(make_session_factory(engine)) as session:
+                load_demo(session)
+            print(f"demo: loaded in {time.perf_counter() - t0:.1f} s")
+            with transaction(make_session_factory(engine)) as session:
+                return build_problem(session, dt.datetime.now(dt.UTC).date())
+        finally:
+            engine.dispose()
+
+
 def bench_size(size: str) -> Figures:
-    problem = generate(ALL_SIZES[size], SEED)
+    problem = demo_problem() if size == "demo" else generate(ALL_SIZES[size], SEED)
+    if not problem.requests:
+        print(f"{size}: no open seat requests; nothing to measure")
+        return {f"{size}_requests": 0.0}
     t0 = time.perf_counter()
     base = greedy(problem, explained=False)
     greedy_seconds = time.perf_counter() - t0
