@@ -549,6 +549,10 @@ SPLIT_MERGE_TEST = (
     "tests/web/test_api_split_merge.py (every role: 404 outside the consignment's scope, 403 in it "
     "for all but coordinators, nothing written on a refusal)"
 )
+REPORTS_TEST = (
+    "tests/web/test_api_reports.py (every role: a report is made of the offer lines it may see, "
+    "anonymised donors undisclosed to the public; read-only aggregates, not records)"
+)
 ELSEWHERE = {
     # Regrouping writes several consignments at once, none of them a create of the collection.
     ("POST", "/api/consignments/{id}/split"): SPLIT_MERGE_TEST,
@@ -583,6 +587,11 @@ ELSEWHERE = {
     ("GET", "/api/serial-mismatches"): DELIVERY_TEST,
     ("GET", "/api/accountability"): DELIVERY_TEST,
     ("GET", "/api/hubs/{id}/utilisation"): HUB_OPS_TEST,
+    # Reports are aggregates computed from the records the caller may see.
+    ("GET", "/api/reports"): REPORTS_TEST,
+    ("GET", "/api/reports/{name}"): REPORTS_TEST,
+    ("GET", "/api/reports/{name}.csv"): REPORTS_TEST,
+    ("GET", "/api/reports/{name}.xlsx"): REPORTS_TEST,
 }
 
 #: Routes only some roles may call at all; every other caller gets 404, as for no route.
