@@ -282,11 +282,30 @@ CUMULATIVE_COLUMNS = (
 _SUMMED = ("financial", "humanitarian", "military", "total", "commitments", "to_be_allocated")
 
 
-def _months(session: Session, release: KielRelease, donor: str | None) -> list[KielMonth]:
-    query = select(KielMonth).where(KielMonth.release_id == release.id)
+@dataclass(frozen=True)
+class _Month:
+    """One donor-month as the reports use it: the published cells, summed exactly."""
+
+    country: str
+    iso: str
+    year: int
+    month: int
+    gdp: Decimal
+    values: dict[str, Decimal]
+
+
+def _months(session: Session, release: KielRelease, donor: str | None) -> list[_Month]:
+    query = select(
+        KielMonth.country, KielMonth.iso, KielMonth.year, KielMonth.month, KielMonth.raw
+    ).where(KielMonth.release_id == release.id)
     if donor:
         query = query.where(KielMonth.iso == donor.upper())
-    return list(session.scalars(query.order_by(KielMonth.row)))
+    # The published cells themselves (SQLite keeps the parsed columns as doubles).
+    return [
+        _Month(country, iso, year, month, Decimal(str(raw["gdp"])),
+               {k: Decimal(str(raw[k])) for k in _SUMMED})
+        for country, iso, year, month, raw in session.execute(query.order_by(KielMonth.row))
+    ]  # fmt: skip
 
 
 @dataclass
@@ -296,22 +315,17 @@ class _DonorSums:
     sums: dict[str, Decimal]
 
 
-def donor_sums(months: Sequence[KielMonth]) -> dict[str, _DonorSums]:
+def donor_sums(months: Sequence[_Month]) -> dict[str, _DonorSums]:
     """Per donor ISO (in the release's order): the sums of its months and its GDP."""
     out: dict[str, _DonorSums] = {}
     for m in months:
         d = out.setdefault(m.iso, _DonorSums(m.country, m.gdp, dict.fromkeys(_SUMMED, Decimal(0))))
         for k in _SUMMED:
-            d.sums[k] += _exact(m, k)
+            d.sums[k] += m.values[k]
     return out
 
 
-def _exact(m: KielMonth, key: str) -> Decimal:
-    """The published cell itself (SQLite keeps the parsed column as a double)."""
-    return Decimal(str(m.raw[key]))
-
-
-def cumulative_by_donor(months: Sequence[KielMonth]) -> list[dict[str, Any]]:
+def cumulative_by_donor(months: Sequence[_Month]) -> list[dict[str, Any]]:
     """Per donor: the sums of its months, and allocations % of GDP (null where GDP is 0)."""
     return [
         {
@@ -325,7 +339,7 @@ def cumulative_by_donor(months: Sequence[KielMonth]) -> list[dict[str, Any]]:
     ]
 
 
-def _monthly_notes(months: Sequence[KielMonth]) -> list[str]:
+def _monthly_notes(months: Sequence[_Month]) -> list[str]:
     notes = [
         "Allocations (total) = financial + humanitarian + military; commitments = allocations + "
         "to be allocated, per donor and month, as the release publishes them.",
@@ -337,7 +351,7 @@ def _monthly_notes(months: Sequence[KielMonth]) -> list[str]:
             f"Published data: GDP is 0 for {', '.join(no_gdp)}; its % of GDP is not defined (null "
             "here; the release writes 0)."
         )
-    negative = [m for m in months if _exact(m, "to_be_allocated") < 0]
+    negative = [m for m in months if m.values["to_be_allocated"] < 0]
     if negative:
         notes.append(
             f"'To be allocated' is a monthly flow: it is negative in {len(negative)} donor-months, "
@@ -366,7 +380,7 @@ def monthly_report(session: Session, actor: Actor, params: Mapping[str, Any]) ->
     for m in months:
         s = per_month[f"{m.year:04d}-{m.month:02d}"]
         for k in _SUMMED:
-            s[k] += _exact(m, k)
+            s[k] += m.values[k]
     rows = []
     running = Decimal(0)
     for month in sorted(per_month):
