@@ -338,7 +338,7 @@ def handover_dates(
     status = dict(
         session.execute(
             select(Consignment.id, Consignment.status).where(Consignment.id.in_(ids))
-        ).tuples()
+        ).all()
     )
     handed: dict[int, dt.date] = {}
     received: dict[int, dt.date] = {}
@@ -485,7 +485,7 @@ def _supplies(
                 | (SeatRequest.allocation_id.in_(list(allocation_need) or [-1])),
             )
             .order_by(SeatRequest.id)
-        ).tuples()
+        ).all()
     )
     request_ids = [r.id for r, _, _ in requests]
     people: dict[int, list[tuple[Participant, TrainingEvent]]] = defaultdict(list)
@@ -495,7 +495,7 @@ def _supplies(
             .join(TrainingEvent, TrainingEvent.id == Participant.training_event_id)
             .where(Participant.seat_request_id.in_(request_ids))
             .order_by(Participant.id)
-        ).tuples():
+        ).all():
             people[p.seat_request_id].append((p, e))
     out: dict[tuple[int, int], list[_Supply]] = defaultdict(list)
     for req, event, event_course in requests:
@@ -592,7 +592,7 @@ def readiness(
     )
     if only is not None:
         pkg_stmt = pkg_stmt.where(CapabilityPackage.capability_area_id == only.id)
-    packages = list(session.execute(pkg_stmt.order_by(CapabilityPackage.id)).tuples())
+    packages = list(session.execute(pkg_stmt.order_by(CapabilityPackage.id)).all())
     pkg_ids = [p.id for p, _ in packages]
     components: dict[int, list[tuple[PackageComponent, Requirement]]] = defaultdict(list)
     if pkg_ids:
@@ -601,7 +601,7 @@ def readiness(
             .join(Requirement, Requirement.id == PackageComponent.requirement_id)
             .where(PackageComponent.capability_package_id.in_(pkg_ids))
             .order_by(PackageComponent.id)
-        ).tuples():
+        ).all():
             components[comp.capability_package_id].append((comp, need))
     needs = {
         need.id: _Need(need.id, need.reference, need.destination_site_id)
@@ -664,7 +664,8 @@ def _course_needs(
     """Each component's courses: the seats needed, what counts towards them once the slip rule
     has taken out what it invalidates, and what it took out."""
     training: list[CourseNeed] = []
-    invalid: list[InvalidatedTraining] = []
+    # One entry per need, course, event and rule (a cohort is flagged once, not per person).
+    flagged: dict[tuple[int, int, int, str], tuple[_Supply, set[int], str, dt.date]] = {}
     for comp_r in comps:
         handover_on = comp_r.equipment_on
         for (need_id, course_id), needed in sorted(required.items()):
@@ -676,22 +677,10 @@ def _course_needs(
                 why = _invalid(s, course, handover_on)
                 if why is None:
                     valid.append(s)
-                else:
-                    assert handover_on is not None  # the rule needs a handover date
-                    invalid.append(
-                        InvalidatedTraining(
-                            package_id=package_id,
-                            requirement_id=need_id,
-                            course_id=course_id,
-                            training_event_id=s.event_id,
-                            seat_request_ids=(s.request_id,),
-                            rule=why[0],
-                            starts_on=s.starts_on,
-                            ends_on=s.on,
-                            handover_on=handover_on,
-                            detail=why[1],
-                        )
-                    )
+                    continue
+                assert handover_on is not None  # the rule needs a handover date
+                key = (need_id, course_id, s.event_id, why[0])
+                flagged.setdefault(key, (s, set(), why[1], handover_on))[1].add(s.request_id)
             actual = [s for s in valid if s.actual and s.on <= today]
             all_s = supplies.get((need_id, course_id), [])
             training.append(
@@ -711,6 +700,23 @@ def _course_needs(
                     ),
                 )
             )
+    invalid = [
+        InvalidatedTraining(
+            package_id=package_id,
+            requirement_id=need_id,
+            course_id=course_id,
+            training_event_id=event_id,
+            seat_request_ids=tuple(sorted(requests)),
+            rule=rule,
+            starts_on=s.starts_on,
+            ends_on=s.on,
+            handover_on=handover_on,
+            detail=detail,
+        )
+        for (need_id, course_id, event_id, rule), (s, requests, detail, handover_on) in sorted(
+            flagged.items(), key=lambda kv: kv[0]
+        )
+    ]
     return training, invalid
 
 
