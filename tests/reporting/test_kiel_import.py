@@ -115,6 +115,10 @@ def test_published_inconsistencies_are_noted(session: Session) -> None:
     result = ki.import_r7(session)
     assert any("DEM2" in n and "not converted" in n for n in result.notes)
     assert any("2922-02-09" in n for n in result.notes)
+    sim4 = next(n for n in result.notes if n.startswith("Package SIM4"))
+    assert "USD estimates" in sim4 and "currency is EUR" in sim4
+    assert "17779673.80 EUR" in sim4 and "17982880.35 EUR" in sim4  # 17779673.8 ÷ 0.9887
+    assert len(result.notes) == 3
     dem2 = session.scalars(select(KielR7Row).where(KielR7Row.kiel_id == "DEM2")).one()
     assert dem2.value_eur is None and dem2.amount == Decimal(30666666)
 

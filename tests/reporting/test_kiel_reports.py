@@ -172,6 +172,7 @@ def test_group_aggregates(imported: Session) -> None:
 def test_donor_notes_name_the_inconsistencies_of_the_release(imported: Session) -> None:
     notes = " ".join(_build(imported, "donors").notes)
     assert "DEM2" in notes
+    assert "SIM4" in notes
     assert "2922-02-09" in notes
     assert "TWD" in notes
 

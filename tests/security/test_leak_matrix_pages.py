@@ -86,11 +86,16 @@ HUB_SPAN = {"from": "2025-02-25", "to": "2025-03-10"}
 
 #: The training pages. Courses and events are visible to all; the calendar's seat fill and an
 #: event's page are made of the seat requests and participants the caller may see, whose texts are
-#: searched like any page's. A course's page is a record's page like any other.
+#: searched like any page's. A course's page is a record's page like any other. The readiness
+#: board names the needs, consignments, events and seat requests of the packages the caller may
+#: see (every need of the world is a component of its package).
 TRAINING_PAGES = {
     "/training": "training-events",
     "/training/events/{id}": "training-events",
+    "/training/readiness": "needs",
 }
+#: The counts of the readiness board a caller may open.
+READINESS_SHOWN = ("ready", "waiting_for_equipment", "waiting_for_training")
 #: The month of the world's training events, and the calendar's filters run in it.
 TRAINING_MONTH = "2026-03"
 
@@ -544,6 +549,8 @@ def _check_training(p: Pages, page: Page, caller: Caller) -> list[str]:
             if texts and not any(t in r.text for t in texts):
                 problems.append(f"{caller.name}: the event's page omits {rec.label}")
         return problems
+    if page.path == "/training/readiness":
+        return _check_readiness(p, page, caller)
     problems = []
     month = {"month": TRAINING_MONTH}
     hosts = [{**month, "host": str(n.id)} for n in w.nations.values()]
@@ -594,6 +601,33 @@ def _check_public(p: Pages, page: Page, caller: Caller) -> list[str]:
         for texts in p.seen(public, collection).values():
             if texts and not any(t in r.text for t in texts):
                 problems.append(f"{caller.name}: {page.path} omits {texts[0]!r}, which is public")
+    return problems
+
+
+def _check_readiness(p: Pages, page: Page, caller: Caller) -> list[str]:
+    area = p.m.row(models.CapabilityArea, p.m.world.area_id)
+    assert area is not None
+    problems = []
+    shown = [{"show": s} for s in READINESS_SHOWN]
+    for params in (
+        {},
+        {"area": area["code"]},
+        *shown,
+        *({"area": area["code"]} | s for s in shown),
+    ):
+        for partial in (False, True):
+            headers = {"HX-Request": "true"} if partial else {}
+            r = _get(p, caller, page.path, params, **headers)
+            where = f"{page.path}?{params}{' (partial)' if partial else ''}"
+            if r.status_code != 200:
+                problems.append(f"{caller.name}: {where} answered {r.status_code}")
+            problems += _leaks(p, caller, where, r)
+    # Not empty by accident: nothing is allocated, so the package waits for equipment, and the
+    # count opened lists every need the caller may see.
+    r = _get(p, caller, page.path, {"show": "waiting_for_equipment"})
+    for texts in p.seen(caller, "needs").values():
+        if texts and not any(t in r.text for t in texts):
+            problems.append(f"{caller.name}: the readiness board omits the need {texts[0]!r}")
     return problems
 
 

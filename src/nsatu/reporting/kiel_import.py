@@ -375,6 +375,29 @@ def _r7_rows(
     return out
 
 
+def _note_unconverted_estimates(rows: list[dict[str, Any]], rates: Mapping[str, Decimal]) -> None:
+    """Note a package whose total is the sum of Kiel's own USD estimates while its currency is
+    another: the release divides it by that currency's rate, so a USD figure is counted as if it
+    were in that currency. The value follows the release; the note says so."""
+    estimates: dict[str, Decimal] = {}
+    for r in rows:
+        if r["value_usd"] is not None:
+            estimates[r["kiel_id"]] = estimates.get(r["kiel_id"], Decimal(0)) + r["value_usd"]
+    for r in rows:
+        total, currency = r["total"], r["currency"]
+        if total is None or currency in (None, "USD") or r["amount"] is not None:
+            continue
+        if estimates.get(r["kiel_id"]) == total:
+            as_usd = total / rates["USD"] if "USD" in rates else None
+            note = (
+                f"Package {r['kiel_id']}: the total {r['raw'][COL_TOTAL]} is the sum of Kiel's own "
+                f"USD estimates, but its currency is {currency}; total ÷ the {currency} rate, the "
+                f"release's rule, counts it unconverted ({r['value_eur']:.2f} EUR)"
+                + (f"; as USD it would be {as_usd:.2f} EUR." if as_usd is not None else ".")
+            )
+            r["notes"] = "\n".join(filter(None, [r["notes"], note]))
+
+
 def _r7_gdp(f: _File) -> list[dict[str, Any]]:
     out = []
     for i, r in enumerate(f.rows):
@@ -432,6 +455,7 @@ def import_r7(
     )
     rates = _r7_rates(rates_file)
     rows = _r7_rows(main, rates, progress)
+    _note_unconverted_estimates(rows, rates)
     gdp = _r7_gdp(gdp_file)
     keys = _r7_keys(keys_file)
     notes = [r["notes"] for r in rows if r["notes"]]
