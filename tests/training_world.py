@@ -22,24 +22,53 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from nsatu.core.enums import CourseType, SiteKind, TrainingFunding
-from nsatu.core.lifecycles import ParticipantStatus, SeatRequestStatus, TrainingEventStatus
+from nsatu.core.enums import (
+    ConsignmentKind,
+    CourseType,
+    CrewRole,
+    SiteKind,
+    TrackingEventKind,
+    TrainingFunding,
+)
+from nsatu.core.lifecycles import (
+    AllocationStatus,
+    ConsignmentStatus,
+    ParticipantStatus,
+    SeatRequestStatus,
+    TrainingEventStatus,
+)
 from nsatu.db.models import (
+    Allocation,
     CapabilityArea,
+    CapabilityPackage,
+    Consignment,
+    ConsignmentLine,
     Course,
+    CrewRequirement,
     Nation,
+    PackageComponent,
     Participant,
+    Requirement,
     SeatRequest,
     Site,
+    TrackingEvent,
     TrainingEvent,
     course_prerequisite,
     training_event_instructor,
 )
-from tests.factories import make_capability_area, make_nation, make_site
+from tests.factories import (
+    make_capability_area,
+    make_item_type,
+    make_nation,
+    make_offer,
+    make_requirement,
+    make_site,
+)
 
 P = ParticipantStatus
 _seq = itertools.count(1)
@@ -196,3 +225,125 @@ def build_training_world(session: Session, today: dt.date, *, tag: str = "TW") -
         w.participants[key] = people
     session.flush()
     return w
+
+
+@dataclass
+class ReadinessWorld:
+    """Three capability packages over the training world:
+
+    - ``ready`` (air defence): need ``n_ready`` for 2 air defence systems (2 operators each on
+      ``c1``: 4 seats), its consignment handed over 10 days ago; e1's request serves it (6 trained);
+    - ``equipment`` (air defence): need ``n_equipment`` for 1 system (2 seats), allocated but on no
+      consignment; e3's request serves it (2 trained): crews trained, equipment not there;
+    - ``training`` (demining): need ``n_training`` for 3 demining robots (1 operator each on
+      ``c2``: 3 seats), handed over 10 days ago, no seat request: equipment without crews.
+    """
+
+    packages: dict[str, CapabilityPackage] = field(default_factory=dict)
+    needs: dict[str, Requirement] = field(default_factory=dict)
+    consignments: dict[str, Consignment] = field(default_factory=dict)
+
+
+def build_readiness_world(session: Session, w: TrainingWorld, *, tag: str = "TW") -> ReadinessWorld:
+    n = next(_seq)
+    rw = ReadinessWorld()
+    donor = make_nation(session, code=f"D{n % 10}N", name=f"{tag} Donor", is_donor=True)
+    depot = make_site(session, nation=donor, code=f"{tag}{n}-DEP", kind=SiteKind.DEPOT)
+    handover = make_site(
+        session, nation=w.nations["R"], code=f"{tag}{n}-HOP", kind=SiteKind.HANDOVER_POINT
+    )
+    system = make_item_type(
+        session,
+        capability_area=w.areas["air"],
+        code=f"{tag}{n}-ads",
+        public_name=f"{tag} AD system",
+    )
+    robot = make_item_type(
+        session,
+        capability_area=w.areas["demining"],
+        code=f"{tag}{n}-robot",
+        public_name=f"{tag} Demining robot",
+    )
+    session.add_all(
+        [
+            CrewRequirement(
+                item_type_id=system.id,
+                crew_role=CrewRole.OPERATOR,
+                crew_per_unit=2,
+                course_id=w.courses["c1"].id,
+            ),
+            CrewRequirement(
+                item_type_id=robot.id,
+                crew_role=CrewRole.OPERATOR,
+                crew_per_unit=1,
+                course_id=w.courses["c2"].id,
+            ),
+        ]
+    )
+    handed_on = w.today - dt.timedelta(days=10)
+    specs = {
+        "ready": ("air", system, 2, True),
+        "equipment": ("air", system, 1, False),
+        "training": ("demining", robot, 3, True),
+    }
+    for key, (area, item, qty, shipped) in specs.items():
+        need = make_requirement(
+            session,
+            capability_area=w.areas[area],
+            item_type_id=item.id,
+            quantity_requested=Decimal(qty),
+            reference=f"{tag}{n}-N-{key}",
+            title=f"{tag} need {key}",
+            destination_site_id=handover.id,
+        )
+        offer = make_offer(session, donor=donor, quantity=qty, reference=f"{tag}{n}-O-{key}")
+        session.add(
+            Allocation(
+                offer_line_id=offer.id,
+                requirement_id=need.id,
+                quantity=Decimal(qty),
+                status=AllocationStatus.ACCEPTED,
+            )
+        )
+        package = CapabilityPackage(
+            code=f"{tag}{n}-P-{key}",
+            name=f"{tag} package {key}",
+            capability_area_id=need.capability_area_id,
+        )
+        session.add(package)
+        session.flush()
+        session.add(
+            PackageComponent(
+                capability_package_id=package.id, requirement_id=need.id, component="system"
+            )
+        )
+        if shipped:
+            consignment = Consignment(
+                reference=f"{tag}{n}-K-{key}",
+                origin_site_id=depot.id,
+                destination_site_id=handover.id,
+                kind=ConsignmentKind.DELIVERY,
+                status=ConsignmentStatus.HANDED_OVER,
+            )
+            session.add(consignment)
+            session.flush()
+            session.add_all(
+                [
+                    ConsignmentLine(
+                        consignment_id=consignment.id, offer_line_id=offer.id, quantity=Decimal(qty)
+                    ),
+                    TrackingEvent(
+                        consignment_id=consignment.id,
+                        site_id=handover.id,
+                        kind=TrackingEventKind.HANDED_OVER,
+                        occurred_at=dt.datetime.combine(handed_on, dt.time(12), dt.UTC),
+                        event_id=f"{tag}{n}-{key}-handover",
+                    ),
+                ]
+            )
+            rw.consignments[key] = consignment
+        rw.packages[key], rw.needs[key] = package, need
+    w.requests["e1"].requirement_id = rw.needs["ready"].id
+    w.requests["e3"].requirement_id = rw.needs["equipment"].id
+    session.flush()
+    return rw

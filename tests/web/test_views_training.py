@@ -14,7 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import Role
-from tests.training_world import TrainingWorld, build_training_world
+from tests.training_world import (
+    ReadinessWorld,
+    TrainingWorld,
+    build_readiness_world,
+    build_training_world,
+)
 
 TODAY = dt.datetime.now(dt.UTC).date()
 
@@ -236,3 +241,125 @@ def test_seat_requests_and_participants_only_for_those_who_may_see_them(
     r = as_role(Role.RECIPIENT_PLANNER).get(path)
     assert "VT-request-e1" in r.text and re.search(r"VT\d+-e1-", r.text)
     assert _fill(r.text)["completed"] == 6
+
+
+# --- The readiness board -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ready_world(session_factory: sessionmaker[Session]) -> tuple[TrainingWorld, ReadinessWorld]:
+    with session_factory() as s:
+        w = build_training_world(s, TODAY, tag="VR")
+        rw = build_readiness_world(s, w, tag="VR")
+        s.commit()
+    return w, rw
+
+
+def _counts(html: str, area: str) -> dict[str, str]:
+    row = re.search(rf'<tr data-area="{re.escape(area)}">.*?</tr>', html, re.DOTALL)
+    assert row is not None, f"no row of {area}"
+    return {
+        key: re.sub(r"<[^>]+>", "", cell).strip()
+        for key, cell in re.findall(r'data-count="(\w+)">(.*?)</td>', row.group(0), re.DOTALL)
+    }
+
+
+def test_the_readiness_board_counts_per_capability_area(
+    client: TestClient, ready_world: tuple[TrainingWorld, ReadinessWorld]
+) -> None:
+    w, _ = ready_world
+    r = client.get("/training/readiness")
+    assert r.status_code == 200, r.text
+    air, demining = w.areas["air"].code, w.areas["demining"].code
+    assert _counts(r.text, air) == {
+        "ready": "1",
+        "waiting_for_equipment": "1",
+        "waiting_for_training": "0",
+    }
+    assert _counts(r.text, demining) == {
+        "ready": "0",
+        "waiting_for_equipment": "0",
+        "waiting_for_training": "1",
+    }
+    # Each count is a link down to its packages.
+    assert f'href="/training/readiness?area={air}&amp;show=ready"' in r.text
+
+
+def test_a_count_opens_its_packages_with_their_records_and_dates(
+    client: TestClient, ready_world: tuple[TrainingWorld, ReadinessWorld]
+) -> None:
+    w, rw = ready_world
+    air = w.areas["air"].code
+    r = client.get("/training/readiness", params={"area": air, "show": "ready"})
+    assert r.status_code == 200, r.text
+    drill = re.search(r'<section id="readiness-drill".*?</section>', r.text, re.DOTALL)
+    assert drill is not None
+    html = drill.group(0)
+    packages = re.findall(r'<tr data-package="([^"]+)">', html)
+    assert packages == [rw.packages["ready"].code]
+    assert f'href="/needs/{rw.needs["ready"].id}"' in html
+    assert f'href="/consignments/{rw.consignments["ready"].id}"' in html
+    assert f'href="/training/events/{w.events["e1"].id}"' in html
+    assert f'data-seat-request="{w.requests["e1"].id}"' in html
+    handed = (TODAY - dt.timedelta(days=10)).isoformat()
+    assert f"handed over {handed}" in html
+    assert f"trained {w.events['e1'].ends_on}" in html
+    # The same URL asked by HTMX answers with the list only.
+    partial = client.get(
+        "/training/readiness",
+        params={"area": air, "show": "waiting_for_equipment"},
+        headers={"HX-Request": "true"},
+    )
+    assert partial.text.lstrip().startswith('<section id="readiness-drill"')
+    assert re.findall(r'<tr data-package="([^"]+)">', partial.text) == [
+        rw.packages["equipment"].code
+    ]
+
+
+def test_the_gaps_list_equipment_without_crews_and_crews_without_equipment(
+    client: TestClient, ready_world: tuple[TrainingWorld, ReadinessWorld]
+) -> None:
+    w, rw = ready_world
+    r = client.get("/training/readiness")
+
+    def table(id_: str) -> str:
+        found = re.search(rf'<table id="{id_}">.*?</table>', r.text, re.DOTALL)
+        assert found is not None, id_
+        return found.group(0)
+
+    no_crews = table("equipment-without-crews")
+    assert rw.packages["training"].code in no_crews
+    assert (TODAY - dt.timedelta(days=10)).isoformat() in no_crews
+    assert rw.packages["ready"].code not in no_crews
+    no_equipment = table("crews-without-equipment")
+    assert rw.packages["equipment"].code in no_equipment
+    assert str(w.events["e3"].ends_on) in no_equipment
+    assert f'href="/needs/{rw.needs["equipment"].id}"' in no_equipment
+
+
+@pytest.mark.parametrize(
+    ("params", "field"), [({"show": "everything"}, "show"), ({"area": "no-such-area"}, "area")]
+)
+def test_a_bad_readiness_filter_is_a_422_naming_it(
+    client: TestClient,
+    ready_world: tuple[TrainingWorld, ReadinessWorld],
+    params: dict[str, str],
+    field: str,
+) -> None:
+    r = client.get("/training/readiness", params=params)
+    assert r.status_code == 422, r.text
+    assert field in r.text
+
+
+def test_the_readiness_board_names_only_records_the_caller_may_see(
+    as_role: MakeClient, ready_world: tuple[TrainingWorld, ReadinessWorld]
+) -> None:
+    """A donor liaison of another nation sees neither the (draft) needs nor the seat requests."""
+    _, rw = ready_world
+    r = as_role(Role.DONOR_LIAISON).get(
+        "/training/readiness", params={"show": "waiting_for_equipment"}
+    )
+    assert r.status_code == 200, r.text
+    for need in rw.needs.values():
+        assert need.reference not in r.text
+    assert "data-seat-request=" not in r.text

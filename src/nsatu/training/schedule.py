@@ -20,11 +20,13 @@ from nsatu.core.enums import CourseType, TrainingFunding
 from nsatu.core.lifecycles import ParticipantStatus, SeatRequestStatus, TrainingEventStatus
 from nsatu.db.models import (
     CapabilityArea,
+    Consignment,
     Course,
     CrewRequirement,
     ItemType,
     Nation,
     Participant,
+    Requirement,
     SeatRequest,
     Site,
     TrainingEvent,
@@ -278,13 +280,20 @@ def calendar(
 
 
 def filter_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
-    """The capability areas and host nations the calendar filters offer."""
-    areas = session.execute(select(CapabilityArea.id, CapabilityArea.name).order_by("name"))
+    """The capability areas (by id, and by code) and host nations the pages' filters offer."""
+    areas = list(
+        session.execute(
+            select(CapabilityArea.id, CapabilityArea.code, CapabilityArea.name).order_by(
+                CapabilityArea.name
+            )
+        )
+    )
     hosts = session.execute(
         select(Nation.id, Nation.name).where(Nation.is_host.is_(True)).order_by(Nation.name)
     )
     return {
-        "areas": [(str(i), n) for i, n in areas],
+        "areas": [(str(i), n) for i, _, n in areas],
+        "area_codes": [(c, n) for _, c, n in areas],
         "hosts": [(str(i), n) for i, n in hosts],
     }
 
@@ -467,4 +476,66 @@ def course_detail(session: Session, course_id: int) -> CourseDetail:
         events=_event_rows(session, [TrainingEvent.course_id == course_id]),
         waiting_requests=int(waiting[0]),
         waiting_seats=int(waiting[1]),
+    )
+
+
+# --- Records named by the readiness board ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordLabels:
+    """How the pages name records by id: needs and consignments by reference, events by course and
+    dates, seat requests by unit. A record outside the caller's scope has no label."""
+
+    needs: dict[int, str]
+    consignments: dict[int, str]
+    events: dict[int, str]
+    seat_requests: dict[int, str]
+
+
+def record_labels(
+    session: Session,
+    *,
+    need_ids: Iterable[int] = (),
+    consignment_ids: Iterable[int] = (),
+    event_ids: Iterable[int] = (),
+    seat_request_ids: Iterable[int] = (),
+) -> RecordLabels:
+    """The labels of these records, read in the caller's scope."""
+
+    def chunks(ids: Iterable[int]) -> list[list[int]]:
+        found = sorted(set(ids))
+        return [found[i : i + 500] for i in range(0, len(found), 500)]
+
+    needs: dict[int, str] = {}
+    for chunk in chunks(need_ids):
+        named = select(Requirement.id, Requirement.reference).where(Requirement.id.in_(chunk))
+        needs.update(dict(session.execute(named).all()))
+    consignments: dict[int, str] = {}
+    for chunk in chunks(consignment_ids):
+        carried = select(Consignment.id, Consignment.reference).where(Consignment.id.in_(chunk))
+        consignments.update(dict(session.execute(carried).all()))
+    events: dict[int, str] = {}
+    for chunk in chunks(event_ids):
+        dated = (
+            select(TrainingEvent.id, Course.code, TrainingEvent.starts_on, TrainingEvent.ends_on)
+            .join(Course, Course.id == TrainingEvent.course_id)
+            .where(TrainingEvent.id.in_(chunk))
+        )
+        events.update(
+            {i: f"{code} {start}→{end}" for i, code, start, end in session.execute(dated)}
+        )
+    requests: dict[int, str] = {}
+    for chunk in chunks(seat_request_ids):
+        stmt = select(SeatRequest.id, SeatRequest.recipient_unit, SeatRequest.seats).where(
+            SeatRequest.id.in_(chunk)
+        )
+        requests.update(
+            {
+                i: f"#{i} {unit or 'unit not named'} ({seats} seats)"
+                for i, unit, seats in session.execute(stmt)
+            }
+        )
+    return RecordLabels(
+        needs=needs, consignments=consignments, events=events, seat_requests=requests
     )

@@ -1,9 +1,11 @@
 """Training pages: the calendar of events across host nations with the training statistics
 (``/training``; its filters answer an HTMX request with the calendar only), a course's and an
-event's details with their seat fill (``/training/courses/{id}``, ``/training/events/{id}``).
+event's details with their seat fill (``/training/courses/{id}``, ``/training/events/{id}``), and
+the readiness board per capability area (``/training/readiness``; a count opens the packages it is
+made of with their records and dates, answered to HTMX as that list only).
 
-Everything is read through :mod:`nsatu.training.schedule` and the ``training`` report, in the
-caller's scope: courses and events are visible to all, seat requests and participants only to those
+Everything is read through :mod:`nsatu.training.schedule`, :mod:`nsatu.training.readiness` and
+the ``training`` report, in the caller's scope: courses and events are visible to all, seat requests and participants only to those
 who may see them (an event's page shows the others' seats offered, and nobody on them).
 """
 
@@ -20,6 +22,7 @@ from nsatu.core.access import Actor
 from nsatu.errors import InvalidInput
 from nsatu.reporting import registry
 from nsatu.shared.schemas import MAX_ID
+from nsatu.training import readiness as readiness_service
 from nsatu.training import schedule
 from nsatu.web.auth import CurrentActor
 from nsatu.web.deps import DbSession, PathId
@@ -109,3 +112,38 @@ def course_page(request: Request, session: DbSession, id: PathId) -> Response:
 @router.get("/events/{id}", name="training_event")
 def event_page(request: Request, session: DbSession, id: PathId) -> Response:
     return render(request, "training/event.html", {"d": schedule.event_detail(session, id)})
+
+
+#: The counts of the readiness board a caller may open.
+SHOWN = ("ready", "waiting_for_equipment", "waiting_for_training")
+
+
+@router.get("/readiness", name="training_readiness")
+def readiness_page(request: Request, session: DbSession) -> Response:
+    params = {k: v for k, v in request.query_params.items() if k in ("area", "show") and v}
+    show = params.get("show")
+    if show is not None and show not in SHOWN:
+        raise InvalidInput(f"show: one of {', '.join(SHOWN)}, not {show!r}", field="show")
+    r = readiness_service.readiness(session, area=params.get("area"), today=_today())
+    # The packages behind the count opened (a package waiting for both is under both waits).
+    ids = {ref.package_id for a in r.areas for ref in getattr(a, show)} if show else set()
+    shown = [p for p in r.packages if p.package_id in ids]
+    labels = schedule.record_labels(
+        session,
+        need_ids=[i for p in r.packages for i in p.need_ids],
+        consignment_ids=[i for p in r.packages for i in p.consignment_ids],
+        event_ids=[i for p in r.packages for i in p.event_ids]
+        + [i.training_event_id for i in r.invalidated],
+        seat_request_ids=[i for p in r.packages for i in p.seat_request_ids],
+    )
+    context = {
+        "r": r,
+        "params": params,
+        "show": show,
+        "shown": shown,
+        "labels": labels,
+        "areas": schedule.filter_choices(session)["area_codes"],
+    }
+    return render_page_or_partial(
+        request, "training/readiness.html", "training/_readiness_drill.html", context
+    )
