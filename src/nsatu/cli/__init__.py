@@ -14,6 +14,7 @@ from nsatu.cli import (
     demo_cmds,
     events_cmds,
     hub_cmds,
+    offer_cmds,
     plan_cmds,
     plan_db_cmds,
     plan_scenario_cmds,
@@ -64,6 +65,7 @@ app.add_typer(plan_cmds.app, name="plan")
 training_plan_cmds.register(training_cmds.app)
 app.add_typer(training_cmds.app, name="training")
 app.add_typer(report_cmds.app, name="report")
+app.add_typer(offer_cmds.app, name="offers")
 app.add_typer(user_cmds.user_app, name="user")
 app.add_typer(user_cmds.token_app, name="token")
 serve_cmd.register(app)
