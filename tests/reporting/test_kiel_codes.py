@@ -158,3 +158,17 @@ def test_r7_package_total_only_on_the_first_row() -> None:
         seen[r["ID"]] += 1
         if seen[r["ID"]] > 1:
             assert r["Total (original currency)"] == "", r["ID"]
+
+
+def test_r29_eu_shares_add_up_to_the_eu_institutions_allocations() -> None:
+    shares = sum(
+        Decimal(r["eu_share_bn"])
+        for r in _rows("kiel_ust_release29", "eu_share_attribution_input.csv")
+    )
+    eu = sum(
+        Decimal(r["total"])
+        for r in _rows("kiel_ust_release29", "data_explorer.csv")
+        if r["iso"] == "EU"
+    )
+    # 27 figures rounded to 6 decimals: at most 27 half-units of the last place apart.
+    assert abs(shares - eu) <= Decimal("0.0000005") * 27

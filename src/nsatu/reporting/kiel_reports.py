@@ -458,14 +458,15 @@ def burden_sharing_report(session: Session, actor: Actor, params: Mapping[str, A
         d = sums.get(share.iso)
         bilateral = d.sums["total"] if d else Decimal(0)
         gdp = d.gdp if d else None
-        total = bilateral + share.eu_share_bn
+        eu_share = Decimal(str(share.raw["eu_share_bn"]))  # the published cell
+        total = bilateral + eu_share
         defence = nato.get(share.iso)
         rows.append(
             {
                 "donor": d.country if d else share.country,
                 "iso": share.iso,
                 "bilateral_eur_bn": float(bilateral),
-                "eu_share_eur_bn": float(share.eu_share_bn),
+                "eu_share_eur_bn": float(eu_share),
                 "total_eur_bn": float(total),
                 "gdp_eur_bn": _f(gdp),
                 "bilateral_pct_gdp": _f(_pct(bilateral, gdp)),
@@ -476,6 +477,8 @@ def burden_sharing_report(session: Session, actor: Actor, params: Mapping[str, A
         )
     rows.sort(key=lambda r: -float(r["total_pct_gdp"] or 0))
     year = next(iter(nato.values())).year if nato else None
+    attributed = sum((Decimal(str(s.raw["eu_share_bn"])) for s in shares), Decimal(0))
+    institutions = sums.get("EU")
     return Report(
         name="burden-sharing",
         title=f"Burden sharing — {release.label}",
@@ -490,6 +493,16 @@ def burden_sharing_report(session: Session, actor: Actor, params: Mapping[str, A
             "sum since 2022. Members that are not NATO Allies (Austria, Cyprus, Ireland, Malta) "
             "have none.",
             "Lines: 2% of GDP (the NATO guideline since 2014) and 3% of GDP.",
+            *(
+                [
+                    f"The members' EU shares add up to {attributed} € bn, the allocations of "
+                    f"{institutions.country} in the release to rounding "
+                    f"({institutions.sums['total']} € bn); the keys behind them are not "
+                    "published with the release."
+                ]
+                if institutions
+                else []
+            ),
         ],
         sources=[release.citation, release.source_url, NATO_CITATION],
         extra={
