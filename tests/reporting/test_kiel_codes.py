@@ -172,3 +172,14 @@ def test_r29_eu_shares_add_up_to_the_eu_institutions_allocations() -> None:
     )
     # 27 figures rounded to 6 decimals: at most 27 half-units of the last place apart.
     assert abs(shares - eu) <= Decimal("0.0000005") * 27
+
+
+def test_donor_codes_agree_with_the_nations_of_the_reference_data() -> None:
+    """The importer's codes are the ``nation`` codes the demo's reference data creates."""
+    from nsatu.demo import reference_data
+
+    for name, code in reference_data.DONOR_CODES.items():
+        assert codes.DONOR_ISO3[name] == code, name
+    r7 = {codes.DONOR_ISO3[r["Donor"]]
+          for r in _rows("kiel_ust_release7", "bilateral_assistance_main_data.csv")}  # fmt: skip
+    assert r7 <= set(reference_data.nation_codes())
