@@ -162,13 +162,19 @@ def test_r7_package_total_only_on_the_first_row() -> None:
 
 def test_r29_eu_shares_add_up_to_the_eu_institutions_allocations() -> None:
     shares = sum(
-        Decimal(r["eu_share_bn"])
-        for r in _rows("kiel_ust_release29", "eu_share_attribution_input.csv")
+        (
+            Decimal(r["eu_share_bn"])
+            for r in _rows("kiel_ust_release29", "eu_share_attribution_input.csv")
+        ),
+        Decimal(0),
     )
     eu = sum(
-        Decimal(r["total"])
-        for r in _rows("kiel_ust_release29", "data_explorer.csv")
-        if r["iso"] == "EU"
+        (
+            Decimal(r["total"])
+            for r in _rows("kiel_ust_release29", "data_explorer.csv")
+            if r["iso"] == "EU"
+        ),
+        Decimal(0),
     )
     # 27 figures rounded to 6 decimals: at most 27 half-units of the last place apart.
     assert abs(shares - eu) <= Decimal("0.0000005") * 27
