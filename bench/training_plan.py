@@ -54,20 +54,25 @@ def demo_problem() -> SeatProblem:
     """The demo's seat problem: the demo loaded into a throwaway SQLite file, read as today."""
     from nsatu.db.migrate import upgrade
     from nsatu.db.session import make_engine, make_session_factory, transaction
+    from nsatu.demo.execution import load_execution
     from nsatu.demo.service import load_demo
+    from nsatu.demo.training import load_training
     from nsatu.training.seat_plan import build_problem
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"
         upgrade(url)
         engine = make_engine(url)
+        today = dt.datetime.now(dt.UTC).date()
         try:
             t0 = time.perf_counter()
-            with transaction(make_session_factory(engine)) as session:
+            with transaction(make_session_factory(engine)) as session:  # as `nsatu demo load`
                 load_demo(session)
+                load_execution(session, today=today)
+                load_training(session, today=today)
             print(f"demo: loaded in {time.perf_counter() - t0:.1f} s")
             with transaction(make_session_factory(engine)) as session:
-                return build_problem(session, dt.datetime.now(dt.UTC).date())
+                return build_problem(session, today)
         finally:
             engine.dispose()
 
