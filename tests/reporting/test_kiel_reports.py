@@ -169,6 +169,29 @@ def test_group_aggregates(imported: Session) -> None:
     )
 
 
+def test_groups_count_the_eu_institutions_aid_once(imported: Session) -> None:
+    """A member's EU share is the institutions' aid: a group holding both adds it once."""
+    groups = {g["group"]: g for g in _build(imported, "donors").extra["groups"]}
+    everyone = groups["All donors"]
+    assert everyone["total_with_eu_share_eur_bn"] == pytest.approx(
+        everyone["total_eur_bn"], rel=1e-12
+    )
+    eu = groups["EU members and institutions"]
+    assert eu["total_with_eu_share_eur_bn"] == pytest.approx(eu["total_eur_bn"], rel=1e-12)
+    assert eu["total_with_eu_share_eur_bn"] == pytest.approx(
+        groups["EU members"]["total_with_eu_share_eur_bn"], rel=1e-12
+    )
+    # The same GDP under both: the members' (the EU row's GDP is theirs again).
+    assert eu["total_pct_gdp"] == pytest.approx(
+        groups["EU members"]["total_with_eu_share_pct_gdp"], rel=1e-12
+    )
+    gdp = sum(float(r["GDP (EUR) [€ billion]"]) for r in _csv("kiel_ust_release7",
+              "donor_gdp_2021.csv") if r["Country"] not in INSTITUTIONS)  # fmt: skip
+    assert everyone["total_pct_gdp"] == pytest.approx(
+        everyone["total_eur_bn"] / gdp * 100, rel=1e-12
+    )
+
+
 def test_donor_notes_name_the_inconsistencies_of_the_release(imported: Session) -> None:
     notes = " ".join(_build(imported, "donors").notes)
     assert "DEM2" in notes

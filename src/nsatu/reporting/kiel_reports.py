@@ -135,15 +135,22 @@ def _donor_row(d: _Donor) -> dict[str, Any]:
 
 
 def _group_row(name: str, members: Sequence[_Donor]) -> dict[str, Any]:
+    """A group's figures, each euro counted once.
+
+    The EU share of a member is the EU institutions' aid, so where a group holds members with a
+    share and the institutions, the institutions' own totals are not added again to the total with
+    the EU share. % of GDP is over the GDP of the group's countries (the institutions' GDP row is the
+    EU's, the members' GDP again); a group of institutions alone uses theirs.
+    """
     by_type = {t: sum((d.by_type[t] for d in members), Decimal(0)) for t in AID_TYPES}
-    with_gdp = [d for d in members if d.gdp is not None]
-    # % of GDP over the donors that have one (the EU institutions' aid is attributed to members).
-    gdp = sum((d.gdp for d in with_gdp if d.gdp is not None), Decimal(0)) or None
-    shares = [d.eu_share for d in members if d.eu_share is not None]
     total = sum(by_type.values(), Decimal(0))
-    with_share = total + sum(shares, Decimal(0))
-    gdp_total = sum((d.total for d in with_gdp), Decimal(0))
-    gdp_with_share = sum((d.with_share for d in with_gdp), Decimal(0))
+    institutions = [d for d in members if d.name in codes.EU_INSTITUTIONS]
+    countries = [d for d in members if d.name not in codes.EU_INSTITUTIONS]
+    shares = [d.eu_share for d in countries if d.eu_share is not None]
+    with_share = sum((d.with_share for d in countries), Decimal(0))
+    if not shares:  # no member's share stands for the institutions' aid here: count it as theirs
+        with_share += sum((d.total for d in institutions), Decimal(0))
+    gdp = sum((d.gdp for d in (countries or institutions) if d.gdp is not None), Decimal(0)) or None
     return {
         "group": name,
         "donors": len(members),
@@ -151,10 +158,10 @@ def _group_row(name: str, members: Sequence[_Donor]) -> dict[str, Any]:
         "humanitarian_eur_bn": _f(by_type[codes.AidType.HUMANITARIAN] / BN),
         "military_eur_bn": _f(by_type[codes.AidType.MILITARY] / BN),
         "total_eur_bn": _f(total / BN),
-        "total_pct_gdp": _f(_pct(gdp_total / BN, gdp)),
+        "total_pct_gdp": _f(_pct(total / BN, gdp)),
         "eu_share_eur_bn": _f(sum(shares, Decimal(0)) / BN) if shares else None,
         "total_with_eu_share_eur_bn": _f(with_share / BN),
-        "total_with_eu_share_pct_gdp": _f(_pct(gdp_with_share / BN, gdp)),
+        "total_with_eu_share_pct_gdp": _f(_pct(with_share / BN, gdp)),
     }
 
 
