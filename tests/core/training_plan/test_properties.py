@@ -160,3 +160,34 @@ def test_generated_instance_beats_greedy_within_the_gap() -> None:
         "all_events_full",
         "prerequisite_not_met",
     }
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_every_request_left_out_cannot_fit_and_its_reasons_hold(problem: SeatProblem) -> None:
+    plan = solve(problem, EXACT)
+    room = {e.id: e.seats for e in problem.events}
+    for a in plan.assignments:
+        for e in a.events:
+            room[e] -= a.cohort
+    for u in plan.unmet:
+        r = problem.request_by_id[u.request]
+        # maximal: no way to train it fits in the seats left
+        assert all(any(room[e] < r.cohort for e in events) for _, events in choices(problem, r))
+        for reason in u.reasons:
+            course = reason.details["course"]
+            in_window = [
+                e
+                for e in problem.events
+                if e.course == course
+                and e.start_day >= r.earliest_start + problem.travel_days(r.home, e.place)
+                and e.end_day <= r.latest_finish
+            ]
+            if reason.code == "no_event_before_deadline":
+                assert in_window == []
+            elif reason.code == "all_events_full":
+                assert reason.details["full_events"]
+                assert all(f["free_seats"] < r.cohort for f in reason.details["full_events"])
+            else:
+                assert reason.code == "prerequisite_not_met"
+                assert in_window  # the course itself has an event; a prerequisite does not fit
