@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nsatu.db.models import AuditEntry
 from nsatu.db.models.kiel import (
     KielExchangeRate,
     KielMonth,
@@ -147,6 +148,7 @@ def test_importing_twice_changes_nothing(session: Session) -> None:
         (r.id, r.imported_at) for r in session.scalars(select(KielRelease).order_by(KielRelease.id))
     ]
     max_row = session.scalar(select(func.max(KielR7Row.id)))
+    audited = _count(session, AuditEntry)
     again = [ki.import_r7(session), ki.import_r29(session)]
     assert [a.status for a in again] == ["unchanged", "unchanged"]
     after = [
@@ -155,6 +157,7 @@ def test_importing_twice_changes_nothing(session: Session) -> None:
     assert after == before
     assert session.scalar(select(func.max(KielR7Row.id))) == max_row
     assert _count(session, KielR7Row) == 1032
+    assert _count(session, AuditEntry) == audited  # not a single write
 
 
 def test_a_changed_file_replaces_the_release(session: Session, tmp_path: Path) -> None:
