@@ -445,16 +445,12 @@ def _packages(session: Session) -> list[CapabilityPackage]:
             select(Allocation.requirement_id).where(Allocation.status == AllocationStatus.ACCEPTED)
         )
     )
-    need_rows = (
-        session.execute(
-            select(Requirement, ItemType.code)
-            .join(ItemType, ItemType.id == Requirement.item_type_id)
-            .where(Requirement.id.in_(allocated))
-            .order_by(Requirement.id)
-        )
-        .tuples()
-        .all()
-    )
+    need_rows = session.execute(
+        select(Requirement, ItemType.code)
+        .join(ItemType, ItemType.id == Requirement.item_type_id)
+        .where(Requirement.id.in_(allocated))
+        .order_by(Requirement.id)
+    ).all()
     radars = [n for n, code in need_rows if code == "air-surveillance-radar"]
     packages: list[CapabilityPackage] = []
 

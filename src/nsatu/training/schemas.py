@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from nsatu.core.enums import CourseType, CrewRole, TrainingFunding
 from nsatu.core.lifecycles import ParticipantStatus, SeatRequestStatus, TrainingEventStatus
@@ -27,9 +27,19 @@ Seats = Annotated[int, Field(ge=1, le=10_000)]
 SeatsOffered = Annotated[int, Field(ge=0, le=10_000)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 Weight = Annotated[int, Field(ge=1, le=1_000)]
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+# Case is folded before the pattern is checked, so "UK" is taken as "uk".
 Language = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2,3}(-[a-z]{2})?$"),
+    str, StringConstraints(pattern=r"^[a-z]{2,3}(-[a-z]{2})?$"), BeforeValidator(_lower)
 ]
 RecipientUnit = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
@@ -37,9 +47,8 @@ RecipientUnit = Annotated[
 #: A pseudonymous reference (capitals, digits, dashes; ending in a digit), never a person's name.
 ParticipantRef = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9][A-Z0-9-]{1,30}[0-9]$"
-    ),
+    StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,30}[0-9]$"),
+    BeforeValidator(_upper),
 ]
 Component = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)

@@ -193,7 +193,8 @@ def check_prerequisites(session: Session, course_id: int | None, ids: list[int])
     for prereq in courses:
         path = _cycle_path(graph, prereq.id, course_id)
         if path is not None:
-            codes = dict(session.execute(select(Course.id, Course.code).where(Course.id.in_(path))))
+            found = session.execute(select(Course.id, Course.code).where(Course.id.in_(path)))
+            codes: dict[int, str] = {row[0]: row[1] for row in found}
             chain = " → ".join(codes.get(c, str(c)) for c in [course_id, *path])
             raise InvalidInput(
                 f"{field}: would make a cycle of prerequisites ({chain})", field=field
