@@ -239,6 +239,8 @@ class ReadinessWorld:
       ``c2``: 3 seats), handed over 10 days ago, no seat request: equipment without crews.
     """
 
+    donor: Nation
+    handover: Site
     packages: dict[str, CapabilityPackage] = field(default_factory=dict)
     needs: dict[str, Requirement] = field(default_factory=dict)
     consignments: dict[str, Consignment] = field(default_factory=dict)
@@ -246,12 +248,12 @@ class ReadinessWorld:
 
 def build_readiness_world(session: Session, w: TrainingWorld, *, tag: str = "TW") -> ReadinessWorld:
     n = next(_seq)
-    rw = ReadinessWorld()
     donor = make_nation(session, code=f"D{n % 10}N", name=f"{tag} Donor", is_donor=True)
     depot = make_site(session, nation=donor, code=f"{tag}{n}-DEP", kind=SiteKind.DEPOT)
     handover = make_site(
         session, nation=w.nations["R"], code=f"{tag}{n}-HOP", kind=SiteKind.HANDOVER_POINT
     )
+    rw = ReadinessWorld(donor=donor, handover=handover)
     system = make_item_type(
         session,
         capability_area=w.areas["air"],

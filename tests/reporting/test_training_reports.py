@@ -124,6 +124,8 @@ def test_filters_by_host_nation_course_type_and_months(
         ({"to": "March"}, "to"),
         ({"from": "2025-05", "to": "2025-04"}, "to"),
         ({"course_type": "lecture"}, "course_type"),
+        ({"host_nation": "DE\x00"}, "host_nation"),
+        ({"host_nation": "Germany"}, "host_nation"),
     ],
 )
 def test_a_bad_parameter_is_named(session: Session, params: dict[str, str], field: str) -> None:

@@ -553,6 +553,11 @@ REPORTS_TEST = (
     "tests/web/test_api_reports.py (every role: a report is made of the offer lines it may see, "
     "anonymised donors undisclosed to the public; read-only aggregates, not records)"
 )
+TRAINING_TEST = (
+    "tests/web/test_api_training.py (every role and the training coordinators of two hosts: "
+    "readiness, seat fill and statistics name and count only the needs, consignments, seat "
+    "requests and participants the caller may see; read-only aggregates, not records)"
+)
 ELSEWHERE = {
     # Regrouping writes several consignments at once, none of them a create of the collection.
     ("POST", "/api/consignments/{id}/split"): SPLIT_MERGE_TEST,
@@ -589,6 +594,10 @@ ELSEWHERE = {
     ("GET", "/api/hubs/{id}/utilisation"): HUB_OPS_TEST,
     # Reports are aggregates computed from the records the caller may see.
     ("GET", "/api/reports"): REPORTS_TEST,
+    # Training figures: aggregates over seat requests, participants, needs and consignments.
+    ("GET", "/api/training/readiness"): TRAINING_TEST,
+    ("GET", "/api/training/events/{id}/seat-fill"): TRAINING_TEST,
+    ("GET", "/api/training/statistics"): TRAINING_TEST,
     ("GET", "/api/reports/{name}"): REPORTS_TEST,
     ("GET", "/api/reports/{name}.csv"): REPORTS_TEST,
     ("GET", "/api/reports/{name}.xlsx"): REPORTS_TEST,

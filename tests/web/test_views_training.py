@@ -338,7 +338,12 @@ def test_the_gaps_list_equipment_without_crews_and_crews_without_equipment(
 
 
 @pytest.mark.parametrize(
-    ("params", "field"), [({"show": "everything"}, "show"), ({"area": "no-such-area"}, "area")]
+    ("params", "field"),
+    [
+        ({"show": "everything"}, "show"),
+        ({"area": "no-such-area"}, "area"),
+        ({"area": "air\x00"}, "area"),
+    ],
 )
 def test_a_bad_readiness_filter_is_a_422_naming_it(
     client: TestClient,

@@ -172,11 +172,15 @@ def parse_filters(params: Mapping[str, Any]) -> Filters:
         raise InvalidInput(
             f"course_type: one of {allowed}, not {course_type!r}", field="course_type"
         )
-    host = params.get("host_nation") or None
+    host = str(params.get("host_nation") or "").strip().upper() or None
+    if host is not None and not (len(host) == 3 and host.isascii() and host.isalpha()):
+        raise InvalidInput(
+            f"host_nation: a nation's code (three letters), not {host!r}", field="host_nation"
+        )
     return Filters(
         start=start,
         end=end,
-        host_nation=str(host).strip().upper() if host else None,
+        host_nation=host,
         course_type=CourseType(course_type) if course_type else None,
     )
 

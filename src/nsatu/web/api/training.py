@@ -1,7 +1,85 @@
-"""JSON API routes (filled in by its area)."""
+"""Training figures over HTTP, read-only and scoped like every read: the readiness per capability
+area, an event's seat fill and the training statistics. Courses, events, seat requests and
+participants themselves are the generic record routes (``/api/courses`` …)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Query
+
+from nsatu.reporting import registry
+from nsatu.reporting.training_schemas import StatisticsRead
+from nsatu.training import readiness, schedule
+from nsatu.training.board_schemas import ReadinessRead, SeatFillRead
+from nsatu.web.auth import CurrentActor
+from nsatu.web.deps import DbSession, PathId
+
+router = APIRouter(prefix="/training", tags=["training"])
+
+#: A capability area's code (or id), and a month.
+AREA_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+MONTH = r"^[0-9]{4}-[0-9]{2}$"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@router.get(
+    "/readiness",
+    response_model=ReadinessRead,
+    summary="Readiness per capability area: packages ready, waiting for equipment and waiting "
+    "for training, each with the ids of its records; equipment without crews and crews without "
+    "equipment, with the dates",
+)
+def get_readiness(
+    session: DbSession,
+    area: Annotated[
+        str | None,
+        Query(pattern=AREA_PATTERN, max_length=64, description="a capability area's code (or id)"),
+    ] = None,
+    on: Annotated[dt.date | None, Query(description="the day (ISO 8601); default: today")] = None,
+) -> Any:
+    key: str | int | None = int(area) if area is not None and area.isdigit() else area
+    return ReadinessRead.of(readiness.readiness(session, area=key, today=on or today()))
+
+
+@router.get(
+    "/events/{id}/seat-fill",
+    response_model=SeatFillRead,
+    summary="An event's seats offered, assigned, attended and completed, and its participants "
+    "by status (those the caller may see)",
+)
+def get_seat_fill(session: DbSession, id: PathId) -> Any:
+    detail = schedule.event_detail(session, id)
+    return SeatFillRead.of(id, detail.row.fill)
+
+
+@router.get(
+    "/statistics",
+    response_model=StatisticsRead,
+    summary="People trained per month by host nation and course type; fill, no-show and failure "
+    "rates (the training report)",
+)
+def get_statistics(
+    session: DbSession,
+    actor: CurrentActor,
+    start: Annotated[
+        str | None, Query(alias="from", pattern=MONTH, description="first month, YYYY-MM")
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", pattern=MONTH, description="last month, YYYY-MM")
+    ] = None,
+    host_nation: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="the host nation's code")
+    ] = None,
+    course_type: Annotated[
+        str | None,
+        Query(pattern=r"^[a-z_]{1,16}$", description="individual, collective or specialised"),
+    ] = None,
+) -> Any:
+    params = {"from": start, "to": end, "host_nation": host_nation, "course_type": course_type}
+    report = registry.get("training").build(session, actor, params)
+    return StatisticsRead.of(report)

@@ -12,6 +12,7 @@ who may see them (an event's page shows the others' seats offered, and nobody on
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -116,15 +117,18 @@ def event_page(request: Request, session: DbSession, id: PathId) -> Response:
 
 #: The counts of the readiness board a caller may open.
 SHOWN = ("ready", "waiting_for_equipment", "waiting_for_training")
+AREA_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 @router.get("/readiness", name="training_readiness")
 def readiness_page(request: Request, session: DbSession) -> Response:
     params = {k: v for k, v in request.query_params.items() if k in ("area", "show") and v}
-    show = params.get("show")
+    show, area = params.get("show"), params.get("area")
     if show is not None and show not in SHOWN:
         raise InvalidInput(f"show: one of {', '.join(SHOWN)}, not {show!r}", field="show")
-    r = readiness_service.readiness(session, area=params.get("area"), today=_today())
+    if area is not None and not AREA_CODE.fullmatch(area):
+        raise InvalidInput(f"area: a capability area's code, not {area!r}", field="area")
+    r = readiness_service.readiness(session, area=area, today=_today())
     # The packages behind the count opened (a package waiting for both is under both waits).
     ids = {ref.package_id for a in r.areas for ref in getattr(a, show)} if show else set()
     shown = [p for p in r.packages if p.package_id in ids]
