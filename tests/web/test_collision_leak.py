@@ -46,6 +46,9 @@ REVIEWED_KEYS: dict[tuple[str, tuple[str, ...]], str] = {
     ("repair_serial", ("consignment_id", "serial")): "serials of one repair consignment, linked "
     "by coordinators and recipient planners only after the consignment is found in their scope, "
     "and visible whenever that consignment is",
+    ("offer_line_valuation", ("offer_line_id", "basis")): "one per line and basis; a valuation is "
+    "visible exactly when its line is, its writer must see the line (404 otherwise) and so every "
+    "valuation of it, and recording a basis again replaces it (no 409)",
 }
 
 
