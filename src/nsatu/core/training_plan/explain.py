@@ -127,10 +127,11 @@ def explain_option(
         for e in allowed[:MAX_LISTED]
     ]
     names = ", ".join(str(e) for e in allowed[:MAX_LISTED])
+    label = "event" if len(allowed) == 1 else "events"
     more = f" and {len(allowed) - MAX_LISTED} more" if len(allowed) > MAX_LISTED else ""
     return Reason(
         "all_events_full",
-        f"every event of {name(k)} that fits (events {names}{more}) has fewer than {r.cohort} "
+        f"every event of {name(k)} that fits ({label} {names}{more}) has fewer than {r.cohort} "
         f"free seats, for course {name(course)}",
         {"course": course, "full_course": k, "cohort": r.cohort, "full_events": full},
     )
