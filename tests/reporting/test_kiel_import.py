@@ -284,3 +284,13 @@ def test_a_directory_can_be_the_shared_original(session: Session) -> None:
         pytest.skip("the shared data folder is not available here")
     ki.import_r7(session)
     assert ki.import_r7(session, shared).status == "unchanged"  # same bytes, same digests
+
+
+def test_progress_is_reported_while_reading_and_writing(session: Session) -> None:
+    calls: list[tuple[str, int, int]] = []
+    ki.import_r7(session, progress=lambda phase, done, total: calls.append((phase, done, total)))
+    reading = [c for c in calls if c[0] == "reading"]
+    writing = [c for c in calls if c[0] == "writing"]
+    assert reading and all(total == 1032 for _, _, total in reading)
+    assert writing[-1] == ("writing", 1032 + 17 + 41 + 43, 1032 + 17 + 41 + 43)
+    assert [done for _, done, _ in writing] == sorted(done for _, done, _ in writing)
