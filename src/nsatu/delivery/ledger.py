@@ -10,9 +10,13 @@ Per consignment line of a live ``delivery`` consignment:
 - handed over or received without a receipt yet → *delivered* (all of it, proof pending);
 - ``lost`` → *lost*. Lines of consignments still being prepared count nowhere yet.
 
-A consignment line names its offer line, not the allocation it serves: an offer line's quantities
-are attributed to its accepted allocations in allocation order, outcome by outcome (accepted,
-pending, damaged, rejected, lost, in transit), each allocation taking up to its own quantity.
+A consignment line names its offer line and, when known, the accepted allocation it serves
+(lines made from allocations do): a linked line's quantities are credited to that allocation
+exactly. What lines without one carry (lines written by hand or before lines named their
+allocation, or naming an allocation no longer accepted) is attributed to the offer line's
+accepted allocations in allocation order, outcome by outcome (accepted, pending, damaged,
+rejected, lost, in transit), each allocation taking up to what its linked lines leave of its
+quantity (:func:`allocation_outcomes`).
 """
 
 from __future__ import annotations
@@ -126,12 +130,34 @@ class Ledger:
         }
 
 
+def _add(into: Outcomes, other: Outcomes) -> None:
+    for f in fields(Outcomes):
+        setattr(into, f.name, getattr(into, f.name) + getattr(other, f.name))
+
+
+def _consigned(o: Outcomes) -> Decimal:
+    """Every unit the outcomes account for (delivered, lost or on its way)."""
+    return o.delivered + o.lost + o.in_transit
+
+
 def offer_outcomes(
     session: Session, offer_line_ids: Iterable[int], *, unscoped: bool = False
 ) -> dict[int, Outcomes]:
     """The outcomes of the consigned units of each offer line."""
     ids = sorted(set(offer_line_ids))
     out: dict[int, Outcomes] = {i: Outcomes() for i in ids}
+    for offer_id, _allocation_id, o in line_outcomes(session, ids, unscoped=unscoped):
+        _add(out[offer_id], o)
+    return out
+
+
+def line_outcomes(
+    session: Session, offer_line_ids: Iterable[int], *, unscoped: bool = False
+) -> list[tuple[int, int | None, Outcomes]]:
+    """The outcomes of each consignment line of the given offer lines that counts (live
+    deliveries the caller sees), as ``(offer line, allocation named or None, outcomes)``."""
+    ids = sorted(set(offer_line_ids))
+    out: list[tuple[int, int | None, Outcomes]] = []
     if not ids:
         return out
     # Separate reads, each of one scoped entity: a follower's scope (``exists`` on its consignment)
@@ -143,6 +169,7 @@ def offer_outcomes(
             ConsignmentLine.offer_line_id,
             ConsignmentLine.quantity,
             ConsignmentLine.consignment_id,
+            ConsignmentLine.allocation_id,
         ).where(ConsignmentLine.offer_line_id.in_(ids)),
         execution_options=opts,
     ).all()
@@ -181,7 +208,7 @@ def offer_outcomes(
             execution_options=opts,
         )
     }
-    for line_id, offer_id, qty, cid in lines:
+    for line_id, offer_id, qty, cid, allocation_id in lines:
         if cid not in consignments:
             continue  # a repair consignment, or one the caller does not see
         status, returned = consignments[cid]
@@ -189,7 +216,8 @@ def offer_outcomes(
         receipt_status, good, damaged, lost, rejected = received.get(
             line_id, (None, ZERO, ZERO, ZERO, ZERO)
         )
-        o = out[offer_id]
+        o = Outcomes()
+        out.append((offer_id, allocation_id, o))
         if receipt_status is not None:
             if receipt_status == ReceiptStatus.VERIFIED:
                 o.accepted += good
@@ -228,14 +256,17 @@ def _accepted_allocations(
 _ORDER = ("accepted", "pending", "damaged", "rejected", "lost", "in_transit")
 
 
-def split(total: Outcomes, allocations: list[Allocation]) -> dict[int, Outcomes]:
+def split(
+    total: Outcomes, allocations: list[Allocation], *, taken: dict[int, Decimal] | None = None
+) -> dict[int, Outcomes]:
     """Attribute an offer line's outcomes to its allocations (allocation order, outcome by
-    outcome, each allocation up to its quantity). Units beyond every allocation stay unattributed."""
+    outcome, each allocation up to its quantity less what ``taken`` says it holds already).
+    Units beyond every allocation stay unattributed."""
     shares = {a.id: Outcomes() for a in allocations}
     stream = [(name, getattr(total, name)) for name in _ORDER]
     i = 0
     for alloc in allocations:
-        room = alloc.quantity
+        room = alloc.quantity - (taken or {}).get(alloc.id, ZERO)
         while room > 0 and i < len(stream):
             name, left = stream[i]
             take = min(room, left)
@@ -247,6 +278,30 @@ def split(total: Outcomes, allocations: list[Allocation]) -> dict[int, Outcomes]
                 i += 1
             else:
                 stream[i] = (name, left)
+    return shares
+
+
+def allocation_outcomes(
+    session: Session, by_offer: dict[int, list[Allocation]], *, unscoped: bool = False
+) -> dict[int, Outcomes]:
+    """The outcomes of each accepted allocation, given every accepted allocation of each offer
+    line in allocation order: what the lines naming it carry, plus its share (:func:`split`) of
+    what the offer line's other lines carry (module docstring)."""
+    shares: dict[int, Outcomes] = {}
+    linked: dict[int, Outcomes] = defaultdict(Outcomes)
+    unlinked: dict[int, Outcomes] = defaultdict(Outcomes)
+    accepted = {a.id for allocs in by_offer.values() for a in allocs}
+    for offer_id, allocation_id, o in line_outcomes(session, by_offer, unscoped=unscoped):
+        if allocation_id is not None and allocation_id in accepted:
+            _add(linked[allocation_id], o)
+        else:
+            _add(unlinked[offer_id], o)
+    for offer_id, allocs in by_offer.items():
+        taken = {a.id: _consigned(linked[a.id]) for a in allocs if a.id in linked}
+        for aid, share in split(unlinked[offer_id], allocs, taken=taken).items():
+            if aid in linked:
+                _add(share, linked[aid])
+            shares[aid] = share
     return shares
 
 
@@ -301,10 +356,7 @@ def need_ledgers(
     by_offer: dict[int, list[Allocation]] = defaultdict(list)
     for a in all_allocs:
         by_offer[a.offer_line_id].append(a)
-    totals = offer_outcomes(session, offer_ids, unscoped=unscoped)
-    shares: dict[int, Outcomes] = {}
-    for offer_id, allocs in by_offer.items():
-        shares.update(split(totals[offer_id], allocs))
+    shares = allocation_outcomes(session, by_offer, unscoped=unscoped)
     ledgers = []
     for n in sorted(needs, key=lambda n: n.id):
         led = Ledger(
@@ -321,10 +373,7 @@ def need_ledgers(
         for a in mine:
             if a.requirement_id == n.id:
                 led.allocated += a.quantity
-                share = shares[a.id]
-                for f in fields(Outcomes):
-                    total = getattr(led.outcomes, f.name) + getattr(share, f.name)
-                    setattr(led.outcomes, f.name, total)
+                _add(led.outcomes, shares[a.id])
         ledgers.append(led)
     return ledgers
 

@@ -2,7 +2,8 @@
 
 :func:`create_from_allocations` groups what accepted allocations still leave to ship by donor,
 origin depot and destination (the need's handover point) into one consignment each, with a line
-per offer line and two legs, origin depot → hub → handover point.
+per accepted allocation (naming it, so the ledger credits that allocation exactly) and two legs,
+origin depot → hub → handover point.
 
 The route: when allocations of a group came from a plan run, the hub, the modes and the planned
 dates are the plan's (the run's start day plus the shipment's departure days, plus the transit
@@ -64,6 +65,8 @@ class _Share:
     need_ref: str = ""
     #: Tonnes per unit (the item's weight, else its lift units), for the load of the route.
     unit_t: Decimal = Decimal(1)
+    #: The accepted allocation the share serves (its line names it).
+    allocation_id: int | None = None
 
 
 @dataclass
@@ -110,6 +113,7 @@ def create_from_allocations(session: Session) -> Outcome:
                 s.ConsignmentLineCreate(
                     consignment_id=consignment.id,
                     offer_line_id=share.offer_id,
+                    allocation_id=share.allocation_id,
                     quantity=share.quantity,
                 ),
             )
@@ -139,7 +143,9 @@ def _groups(session: Session, out: Outcome) -> dict[Group, list[_Share]]:
         .where(Allocation.status == AllocationStatus.ACCEPTED)
         .order_by(Allocation.id)
     ).all()
-    wanted: dict[tuple[int, int, int, int], _Share] = {}
+    # One share per allocation (a line each, linked to it), grouped by offer line and
+    # destination to take off what live consignments already carry.
+    wanted: dict[tuple[int, int, int, int], list[_Share]] = defaultdict(list)
     for alloc, offer, need, item in rows:
         label = f"allocation {alloc.id} ({offer.reference} → {need.reference})"
         if offer.origin_site_id is None:
@@ -152,18 +158,33 @@ def _groups(session: Session, out: Outcome) -> dict[Group, list[_Share]]:
             out.skipped.append(f"{label}: the offer is {offer.stage}, not yet committed")
             continue
         key = (offer.donor_nation_id, offer.origin_site_id, need.destination_site_id, offer.id)
-        share = wanted.setdefault(
-            key, _Share(offer.id, Decimal(0), set(), offer.reference, unit_t=_unit_t(item))
+        wanted[key].append(
+            _Share(
+                offer.id,
+                alloc.quantity,
+                {alloc.plan_run_id},
+                offer.reference,
+                need.reference,
+                unit_t=_unit_t(item),
+                allocation_id=alloc.id,
+            )
         )
-        share.quantity += alloc.quantity
-        share.plan_run_ids.add(alloc.plan_run_id)
-        share.need_ref = need.reference
+    linked = _consigned_by_allocation(
+        session, [x.allocation_id for shares in wanted.values() for x in shares]
+    )
     groups: dict[Group, list[_Share]] = defaultdict(list)
-    for (donor, origin, destination, offer_id), share in wanted.items():
-        share.quantity -= _consigned(session, offer_id, destination)
-        if share.quantity <= 0:
-            continue
-        groups[(donor, origin, destination)].append(share)
+    for (donor, origin, destination, offer_id), shares in wanted.items():
+        for share in shares:
+            share.quantity -= linked.get(share.allocation_id, Decimal(0))
+        # Lines that name no allocation (made before lines named them) serve the offer line's
+        # allocations to that destination in allocation order, as the ledger reads them.
+        rest = _consigned_unlinked(session, offer_id, destination)
+        for share in shares:
+            take = min(max(share.quantity, Decimal(0)), rest)
+            share.quantity -= take
+            rest -= take
+            if share.quantity > 0:
+                groups[(donor, origin, destination)].append(share)
     return groups
 
 
@@ -176,12 +197,30 @@ def _unit_t(item: ItemType | None) -> Decimal:
     return Decimal(item.lift_units_per_unit or 1)
 
 
-def _consigned(session: Session, offer_id: int, destination: int) -> Decimal:
+def _consigned_by_allocation(session: Session, ids: list[int | None]) -> dict[int | None, Decimal]:
+    """How much the lines of live consignments carry for each of the given allocations."""
+    wanted = sorted({x for x in ids if x is not None})
+    if not wanted:
+        return {}
+    stmt = (
+        select(ConsignmentLine.allocation_id, func.sum(ConsignmentLine.quantity))
+        .join(Consignment, Consignment.id == ConsignmentLine.consignment_id)
+        .where(
+            ConsignmentLine.allocation_id.in_(wanted),
+            Consignment.status.in_(LIVE_CONSIGNMENT),
+        )
+        .group_by(ConsignmentLine.allocation_id)
+    )
+    return {aid: Decimal(qty or 0) for aid, qty in session.execute(stmt)}
+
+
+def _consigned_unlinked(session: Session, offer_id: int, destination: int) -> Decimal:
     stmt = (
         select(func.coalesce(func.sum(ConsignmentLine.quantity), 0))
         .join(Consignment, Consignment.id == ConsignmentLine.consignment_id)
         .where(
             ConsignmentLine.offer_line_id == offer_id,
+            ConsignmentLine.allocation_id.is_(None),
             Consignment.destination_site_id == destination,
             Consignment.status.in_(LIVE_CONSIGNMENT),
         )

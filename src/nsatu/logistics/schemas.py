@@ -108,6 +108,10 @@ class ConsignmentFilter(PageParams):
 class ConsignmentLineCreate(Schema):
     consignment_id: Id
     offer_line_id: Id
+    allocation_id: Id | None = Field(
+        default=None,
+        description="the accepted allocation of the offer line that the line serves (optional)",
+    )
     quantity: Qty
 
 
@@ -118,6 +122,7 @@ class ConsignmentLineUpdate(UpdateSchema):
 class ConsignmentLineRead(ReadSchema):
     consignment_id: int
     offer_line_id: int
+    allocation_id: int | None
     quantity: Decimal
 
 

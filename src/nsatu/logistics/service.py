@@ -17,10 +17,11 @@ from nsatu.core.access import (
     may_act_on_consignment,
     may_record_tracking_event,
 )
-from nsatu.core.lifecycles import CONSIGNMENT, ConsignmentStatus, OfferStage
+from nsatu.core.lifecycles import CONSIGNMENT, AllocationStatus, ConsignmentStatus, OfferStage
 from nsatu.db.base import utcnow
 from nsatu.db.crud import Resource, Write, authorize, check_foreign_keys
 from nsatu.db.models import (
+    Allocation,
     Consignment,
     ConsignmentLeg,
     ConsignmentLine,
@@ -189,7 +190,11 @@ LINE_RESOURCE = Resource(
     model=ConsignmentLine,
     label="consignment line",
     not_found=errors.ConsignmentLineNotFound,
-    foreign_keys={"consignment_id": Consignment, "offer_line_id": OfferLine},
+    foreign_keys={
+        "consignment_id": Consignment,
+        "offer_line_id": OfferLine,
+        "allocation_id": Allocation,
+    },
     sortable={"id": ConsignmentLine.id, "quantity": ConsignmentLine.quantity},
 )
 
@@ -246,9 +251,28 @@ def _check_offer(
         )
 
 
+def _check_allocation(session: Session, allocation_id: int | None, offer_line_id: int) -> None:
+    """A line's allocation is an accepted allocation of the line's own offer line."""
+    if allocation_id is None:
+        return
+    alloc = session.get(Allocation, allocation_id)
+    assert alloc is not None  # the foreign key was checked
+    if alloc.offer_line_id != offer_line_id:
+        raise InvalidInput(
+            f"allocation_id: allocation {allocation_id} allocates another offer line",
+            field="allocation_id",
+        )
+    if alloc.status != AllocationStatus.ACCEPTED:
+        raise InvalidInput(
+            f"allocation_id: allocation {allocation_id} is {alloc.status}, not accepted",
+            field="allocation_id",
+        )
+
+
 def _line_before_create(session: Session, v: dict[str, Any]) -> None:
     check_foreign_keys(session, LINE_RESOURCE, v)
     _check_planned(session, v["consignment_id"])
+    _check_allocation(session, v.get("allocation_id"), v["offer_line_id"])
     _check_offer(session, v["offer_line_id"], v["quantity"], None)
 
 

@@ -3,16 +3,18 @@
 **Split** moves some lines, or part of a line's quantity, of a consignment that is ``created`` or
 ``ready`` into a new consignment in the same state, with the same origin, destination, planned
 departure, releasability and a copy of every leg. A whole line moves as it is (same line id); part
-of one leaves the rest behind. Something must stay on the source. The legs' tonnes and lift units
-are shared out by the lines' loads, so the hub figures count nothing twice.
+of one leaves the rest behind (both serving the same allocation). Something must stay on the
+source. The legs' tonnes and lift units are shared out by the lines' loads, so the hub figures
+count nothing twice.
 
 **Merge** combines two or more such consignments with the same origin and destination into the
-first one named: its lines are summed per offer line, the others' lines move into it, and the
-others are *cancelled* (not deleted), empty, with a note naming the consignment they went into, so
-their references stay resolvable and a scan sent under one is refused as for any cancelled
-consignment. The kept consignment keeps its own legs (weighed ones add what the others carried)
-and state. Their releasability and the donors of the goods on board must be the same: merging
-would otherwise show one donor's goods to whoever may see the other consignment.
+first one named: its lines are summed per offer line (and allocation served), the others' lines
+move into it, and the others are *cancelled* (not deleted), empty, with a note naming the
+consignment they went into, so their references stay resolvable and a scan sent under one is
+refused as for any cancelled consignment. The kept consignment keeps its own legs (weighed ones
+add what the others carried) and state. Their releasability and the donors of the goods on board
+must be the same: merging would otherwise show one donor's goods to whoever may see the other
+consignment.
 
 Both refuse, before writing anything, a consignment that is not found in the caller's scope (404),
 a caller who is not a coordinator (403), a stale version, a repair consignment or one that has
@@ -188,7 +190,10 @@ def split_consignment(session: Session, consignment_id: int, data: s.Consignment
             line.quantity -= quantity
             session.add(
                 ConsignmentLine(
-                    consignment_id=created.id, offer_line_id=line.offer_line_id, quantity=quantity
+                    consignment_id=created.id,
+                    offer_line_id=line.offer_line_id,
+                    allocation_id=line.allocation_id,
+                    quantity=quantity,
                 )
             )
     for leg in _legs(session, source.id):
@@ -233,7 +238,8 @@ def merge_consignments(session: Session, data: s.ConsignmentMerge) -> Merge:
     donors = _donors(session, members)
     for i, other in enumerate(others, start=1):
         _check_alike(kept, other, donors, f"consignments.{i}.id")
-    mine = {line.offer_line_id: line for line in consignment_lines(session, kept.id)}
+    # Lines are summed per offer line and the allocation they serve.
+    mine = {(x.offer_line_id, x.allocation_id): x for x in consignment_lines(session, kept.id)}
     kept_legs = _legs(session, kept.id)
     for other in others:
         # What the other carried is on the kept legs now (a consignment's load is the heaviest
@@ -245,10 +251,10 @@ def merge_consignments(session: Session, data: s.ConsignmentMerge) -> Merge:
                 if getattr(leg, name) is not None:
                     setattr(leg, name, getattr(leg, name) + load)
         for line in consignment_lines(session, other.id):
-            into = mine.get(line.offer_line_id)
+            into = mine.get((line.offer_line_id, line.allocation_id))
             if into is None:
                 line.consignment_id = kept.id
-                mine[line.offer_line_id] = line
+                mine[(line.offer_line_id, line.allocation_id)] = line
             else:
                 into.quantity += line.quantity
                 session.delete(line)

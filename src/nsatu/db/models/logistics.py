@@ -66,6 +66,11 @@ class ConsignmentLine(Versioned, Base):
         ForeignKey("consignment.id", ondelete="CASCADE"), index=True
     )
     offer_line_id: Mapped[int] = mapped_column(ForeignKey("offer_line.id"), index=True)
+    #: The accepted allocation (of that offer line) the line serves, when known: the ledger then
+    #: credits it exactly instead of sharing the offer line out in allocation order.
+    allocation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("allocation.id", ondelete="SET NULL"), index=True
+    )
     quantity: Mapped[Decimal] = mapped_column(Quantity)
 
     offer_line: Mapped[OfferLine] = relationship(lazy="raise")
