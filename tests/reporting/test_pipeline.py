@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nsatu.core.access import PUBLIC, Actor, Role, system_actor
@@ -18,6 +19,7 @@ from nsatu.core.enums import OfferChannel, OrganisationKind, Releasability, Valu
 from nsatu.core.lifecycles import OfferStage
 from nsatu.core.pledges import PledgeNode, total
 from nsatu.db.models import Organisation
+from nsatu.db.models.offer import OfferLineValuation
 from nsatu.db.scoping import set_actor
 from nsatu.errors import InvalidInput, NotFound, PermissionDenied
 from nsatu.offers import valuations
@@ -332,3 +334,28 @@ def test_pipeline_parameters_are_checked(session: Session, world: dict[str, Any]
     only = build(session, system_actor("test"), donor="QDE", area="AIRDEF")
     assert {r["iso3"] for r in only.rows} == {"QDE"}
     assert {r["capability_area"] for r in only.rows} == {"Air defence"}
+
+
+def test_valuations_are_read_with_their_lines_scope(
+    session: Session, world: dict[str, Any]
+) -> None:
+    set_actor(session, system_actor("test"))
+    for key in ("usd", "pledge"):  # a coalition line and a public one
+        valuations.record_valuation(
+            session,
+            world[key].id,
+            ValuationCreate(
+                basis=ValuationBasis.CONTRACT_PRICE, amount=D(1), currency="EUR", rate=D(1)
+            ),
+        )
+    session.expunge_all()  # what follows is read afresh, in each caller's scope
+    public = {r["reference"] for r in build(session, PUBLIC).extra["valuations"]}
+    assert public == {world["pledge"].reference}
+    set_actor(session, PUBLIC)
+    seen = session.scalars(select(OfferLineValuation.offer_line_id)).all()
+    assert world["usd"].id not in seen and world["pledge"].id in seen
+    with pytest.raises(NotFound):
+        valuations.list_valuations(session, world["usd"].id)
+    assert len(valuations.list_valuations(session, world["pledge"].id)) == 1
+    every = {r["reference"] for r in build(session, system_actor("test")).extra["valuations"]}
+    assert every == {world["pledge"].reference, world["usd"].reference}

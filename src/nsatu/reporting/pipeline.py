@@ -177,7 +177,8 @@ def snapshot(session: Session, actor: Actor) -> Snapshot:
             valuations[r.id] = {r.valuation_basis: value}
         described[r.id] = (r.reference, r.description, r.valuation_basis)
     for v in session.scalars(select(OfferLineValuation).order_by(OfferLineValuation.id)):
-        valuations.setdefault(v.offer_line_id, {})[v.basis] = v.amount / v.rate
+        if v.offer_line_id in described:  # scoped with its line; never one of an unseen line
+            valuations.setdefault(v.offer_line_id, {})[v.basis] = v.amount / v.rate
     return Snapshot(
         lines, donors, funds, area_names, valuations, described, quantities, unconverted
     )
