@@ -351,6 +351,8 @@ def _monthly_notes(months: Sequence[_Month]) -> list[str]:
         "Allocations (total) = financial + humanitarian + military; commitments = allocations + "
         "to be allocated, per donor and month, as the release publishes them.",
         "A month is listed when the release has a row for some donor in it.",
+        "Sums and cumulative figures add the published six-decimal monthly figures; a total the "
+        "release computes from its unrounded workbook can differ in the sixth decimal.",
     ]
     no_gdp = sorted({m.country for m in months if not m.gdp})
     if no_gdp:
