@@ -77,6 +77,19 @@ def test_a_package_counts_its_declared_total_and_its_items_by_area() -> None:
     assert counts_at(result, DELIVERED) == 1
 
 
+def test_a_delivered_package_spreads_over_areas_by_what_arrived() -> None:
+    lines = [
+        Line(1, None, "POL", D(100), DELIVERED, delivered=D(100), month="2025-02"),
+        Line(2, 1, "POL", D(50), SHIPPED, delivered=D(10), area="AIR"),
+        Line(3, 1, "POL", D(50), SHIPPED, delivered=D(40), area="ART"),
+    ]
+    result = counting.count(lines)
+    assert result.cells[("POL", "AIR", "2025-02")].delivered == D(20)
+    assert result.cells[("POL", "ART", "2025-02")].delivered == D(80)
+    # Shipped: the items' own values, half each.
+    assert result.cells[("POL", "AIR", "2025-02")].values[SHIPPED] == D(50)
+
+
 def test_withdrawn_lines_count_nowhere_but_in_withdrawn() -> None:
     lines = [Line(1, None, "NOR", D(50), -1), Line(2, None, "NOR", D(5), ANNOUNCED)]
     result = counting.count(lines)

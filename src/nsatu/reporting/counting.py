@@ -22,7 +22,7 @@ Three rules, each tested on its own and by a property test over random trees:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -103,13 +103,22 @@ def fund_keys(lines: Sequence[Line]) -> tuple[dict[str, dict[str, Decimal]], set
     return keys, owners
 
 
+def _forest(
+    lines: Sequence[Line], value: Callable[[Line], Decimal | None]
+) -> tuple[list[Line], dict[int, Decimal], set[int]]:
+    """The lines whose parent is not among ``lines`` (the roots), every line's counted-once value
+    within ``lines``, and their ids."""
+    ids = {ln.id for ln in lines}
+    values = tree_value(PledgeNode(ln.id, ln.parent_id, value(ln)) for ln in lines)
+    return [ln for ln in lines if ln.parent_id not in ids], values, ids
+
+
 def _roots(
     lines: Sequence[Line], value: Callable[[Line], Decimal | None]
 ) -> list[tuple[Line, Decimal]]:
-    """The lines whose parent is not among ``lines``, each with its tree's counted-once value."""
-    ids = {ln.id for ln in lines}
-    values = tree_value(PledgeNode(ln.id, ln.parent_id, value(ln)) for ln in lines)
-    return [(ln, values[ln.id]) for ln in lines if ln.parent_id not in ids]
+    """The roots of ``lines``, each with its tree's counted-once value."""
+    roots, values, _ = _forest(lines, value)
+    return [(ln, values[ln.id]) for ln in roots]
 
 
 def count(lines: Sequence[Line]) -> Counted:
@@ -157,28 +166,32 @@ def count(lines: Sequence[Line]) -> Counted:
                 cell.counts[k] += 1
 
     def add(
-        root: Line, value: Decimal, members: Sequence[Line], put: Callable[[Cell, Decimal], None]
+        members: Sequence[Line],
+        value: Callable[[Line], Decimal | None],
+        put: Callable[[Cell, Decimal], None],
     ) -> None:
-        month = month_of(root)
-        for area, area_share in _areas(root, value, members, children).items():
-            for donor, donor_share in donors_of(root).items():
-                put(cells[(donor, area, month)], value * area_share * donor_share)
+        roots, values, ids = _forest(members, value)
+        for root in roots:
+            month, whole = month_of(root), values[root.id]
+            for area, area_share in _areas(root, whole, ids, values, children).items():
+                for donor, donor_share in donors_of(root).items():
+                    put(cells[(donor, area, month)], whole * area_share * donor_share)
 
     for k in range(len(STAGES)):
-        reached = [ln for ln in live if ln.stage >= k]
-        for root, value in _roots(reached, lambda ln: ln.value):
 
-            def put(cell: Cell, v: Decimal, k: int = k) -> None:
-                cell.values[k] += v
+        def put(cell: Cell, v: Decimal, k: int = k) -> None:
+            cell.values[k] += v
 
-            add(root, value, reached, put)
-    arrived = [ln for ln in live if ln.delivered > 0 or ln.stage == len(STAGES) - 1]
-    for root, value in _roots(arrived, lambda ln: ln.delivered if ln.delivered > 0 else ln.value):
+        add([ln for ln in live if ln.stage >= k], lambda ln: ln.value, put)
 
-        def put_delivered(cell: Cell, v: Decimal) -> None:
-            cell.delivered += v
+    def put_delivered(cell: Cell, v: Decimal) -> None:
+        cell.delivered += v
 
-        add(root, value, arrived, put_delivered)
+    add(
+        [ln for ln in live if ln.delivered > 0 or ln.stage == len(STAGES) - 1],
+        lambda ln: ln.delivered if ln.delivered > 0 else ln.value,
+        put_delivered,
+    )
     return Counted(cells=dict(cells), keys=keys, funds=fund_totals(lines))
 
 
@@ -205,19 +218,19 @@ def fund_totals(lines: Sequence[Line]) -> dict[str, tuple[Decimal, Decimal]]:
 
 
 def _areas(
-    root: Line, value: Decimal, members: Sequence[Line], children: Mapping[int, list[Line]]
+    root: Line,
+    value: Decimal,
+    member_ids: set[int],
+    values: Mapping[int, Decimal],
+    children: Mapping[int, list[Line]],
 ) -> dict[str, Decimal]:
     """How a root's value spreads over capability areas: its own area when it has one; otherwise
-    the areas of its refinements among ``members``, in proportion to their counted-once values."""
+    the areas of its refinements among ``member_ids``, in proportion to their counted-once
+    ``values`` (a line's value depends on its own subtree only, so the forest's values serve)."""
     if root.area is not None or value == 0:
         return {root.area or UNASSIGNED: Decimal(1)}
-    member_ids = {ln.id for ln in members}
     weights: dict[str, Decimal] = defaultdict(Decimal)
     stack = [c for c in children.get(root.id, []) if c.id in member_ids]
-    sub = [ln for ln in _descendants(root, children) if ln.id in member_ids]
-    values = tree_value(
-        PledgeNode(ln.id, ln.parent_id if ln.parent_id != root.id else None, ln.value) for ln in sub
-    )
     while stack:
         ln = stack.pop()
         below = [c for c in children.get(ln.id, []) if c.id in member_ids]
@@ -229,11 +242,3 @@ def _areas(
     if whole <= 0:
         return {UNASSIGNED: Decimal(1)}
     return {area: w / whole for area, w in weights.items()}
-
-
-def _descendants(root: Line, children: Mapping[int, list[Line]]) -> Iterable[Line]:
-    stack = list(children.get(root.id, []))
-    while stack:
-        ln = stack.pop()
-        yield ln
-        stack.extend(children.get(ln.id, []))
