@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session
 
 from nsatu.core.access import Actor
 from nsatu.db.models import Nation, OfferLine
+from nsatu.errors import InvalidInput
 from nsatu.reporting import registry
 from nsatu.reporting.table import Column, Report
 
 DONORS = "fixture-donors"
 OFFERS = "fixture-offers"
+LONG = "fixture-long"
+#: Rows of the long report: more than a page shows by default.
+LONG_ROWS = 150
 
 #: donor, iso3, military, financial, humanitarian, % of GDP, EU share (€ bn)
 DONOR_ROWS = (
@@ -83,14 +87,28 @@ def build_offers(session: Session, actor: Actor, params: Mapping[str, Any]) -> R
     )
 
 
+def build_long(session: Session, actor: Actor, params: Mapping[str, Any]) -> Report:
+    """Many rows; refuses a parameter it does not know, as the real reports do."""
+    if set(params) - {"scale"}:
+        raise InvalidInput(f"{sorted(params)[0]}: not a parameter of this report", field="params")
+    scale = int(params.get("scale", 1))
+    return Report(
+        name=LONG,
+        title="Fixture long",
+        columns=[Column("name", "Name"), Column("n", "Count", "int")],
+        rows=[{"name": f"row-{i:03d}", "n": i * scale} for i in range(LONG_ROWS)],
+    )
+
+
 @contextmanager
 def registered() -> Iterator[None]:
     """The fixture reports in the registry for the duration."""
     registry.names()  # the real reports first, so the fixtures never replace one
     registry.report(DONORS, "Fixture donors", "Donors by aid type (test figures).")(build_donors)
     registry.report(OFFERS, "Fixture offer lines", "Offer lines in scope.")(build_offers)
+    registry.report(LONG, "Fixture long", "Many rows.")(build_long)
     try:
         yield
     finally:
-        for name in (DONORS, OFFERS):
+        for name in (DONORS, OFFERS, LONG):
             registry._REPORTS.pop(name, None)

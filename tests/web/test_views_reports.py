@@ -18,7 +18,7 @@ from nsatu.core.enums import Releasability
 from nsatu.reporting import registry
 from nsatu.reporting.table import Column, Report
 from nsatu.web.views import report_charts
-from tests.reporting.fixture_reports import DONORS, OFFERS, registered
+from tests.reporting.fixture_reports import DONORS, LONG, LONG_ROWS, OFFERS, registered
 from tests.reporting.test_public import seed_release
 from tests.web.conftest import MakeClient
 
@@ -78,6 +78,33 @@ def test_a_report_page_shows_its_chart_map_table_notes_and_sources(
     assert f'href="/api/reports/{DONORS}?format=csv"' in html
     assert f'href="/api/reports/{DONORS}?format=xlsx"' in html
     assert "EU members" in html  # the further table
+
+
+def test_a_long_table_shows_its_first_rows_and_all_on_request(
+    anonymous_client: TestClient,
+) -> None:
+    def rows(html: str) -> list[str]:
+        table = re.search(r'<table class="report-table".*?</table>', html, re.DOTALL)
+        assert table is not None
+        return re.findall(r"<td>(row-\d+)</td>", table.group(0))
+
+    first = anonymous_client.get(f"/reports/{LONG}", params={"scale": "2"})
+    assert first.status_code == 200, first.text
+    assert rows(first.text) == [f"row-{i:03d}" for i in range(100)]
+    assert f"Showing the first 100 of {LONG_ROWS} rows" in first.text
+    # The link keeps the report's parameters; the page's own is not passed to the report.
+    link = re.search(r'href="([^"]+)" class="show-all"', first.text)
+    assert link is not None and link.group(1).replace("&amp;", "&") == "?scale=2&show=all"
+    every = anonymous_client.get(f"/reports/{LONG}?scale=2&show=all")
+    assert every.status_code == 200, every.text
+    assert len(rows(every.text)) == LONG_ROWS and "Showing the first" not in every.text
+    assert '<td class="num">298</td>' in every.text  # the last row: 149 × 2
+
+
+def test_a_bad_report_parameter_is_a_422_naming_it(anonymous_client: TestClient) -> None:
+    r = anonymous_client.get(f"/reports/{LONG}", params={"colour": "red"})
+    assert r.status_code == 422
+    assert "colour" in r.text
 
 
 def test_an_unknown_report_is_the_not_found_page(anonymous_client: TestClient) -> None:

@@ -162,9 +162,12 @@ def write_public_release(session: Session, out: Path, *, assets_dir: Path) -> St
     write("release.xlsx", export.xlsx_bytes([*tables, *release.reports]))
     files = [(f"{n.removesuffix('.csv')} (CSV)", n) for n in written if n.endswith(".csv")]
     files += [("everything (JSON)", "release.json"), ("everything (XLSX)", "release.xlsx")]
+    reports = [drawn(r, session, sites=False) for r in release.reports]
     context = {
         "release": release,
-        "reports": [drawn(r, session, sites=False) for r in release.reports],
+        "offers": release.offers,
+        "with_map": any(r["map"] is not None for r in reports),
+        "reports": reports,
         "assets": assets,
         "cell": report_charts.cell,
         "world_source": geo.WORLD_SOURCE,

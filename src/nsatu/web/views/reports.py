@@ -34,17 +34,32 @@ APP_ASSETS = {
     "reports_js": "/static/reports.js",
     "reports_css": "/static/reports.css",
 }
+#: Rows a page's table shows unless ``?show=all`` asks for every row (the chart is made of every
+#: row, and the CSV and XLSX downloads hold them all): a table of thousands of cells is most of a
+#: page's time in the browser.
+SHOWN_ROWS = 100
+#: The page's own query parameter; every other one is the report's.
+SHOW = "show"
 
 
-def drawn(report: Report, session: Session, *, sites: bool = True) -> dict[str, Any]:
-    """A report with what its page draws: its charts and, for donors by country, the map."""
+def drawn(
+    report: Report, session: Session, *, sites: bool = True, limit: int | None = None
+) -> dict[str, Any]:
+    """A report with what its page draws: its charts, for donors by country the map, and its
+    rows (the first ``limit``, when given)."""
     figures = report_charts.map_figures(report, geo.map_sites(session) if sites else [])
+    rows = list(report.rows)
     return {
         "report": report,
+        "rows": rows if limit is None else rows[:limit],
         "charts": report_charts.charts(report),
         "map": figures,
         "world": geo.world_topology_text() if figures else None,
     }
+
+
+def _limit(request: Request) -> int | None:
+    return None if request.query_params.get(SHOW) == "all" else SHOWN_ROWS
 
 
 @router.get("/reports", name="reports_index")
@@ -56,11 +71,15 @@ def reports_index(request: Request) -> Response:
 @router.get("/reports/{name}", name="report_detail")
 def report_detail(request: Request, session: DbSession, actor: CurrentActor, name: str) -> Response:
     spec = registry.get(name)
-    report = spec.build(session, actor, dict(request.query_params))
+    params = {k: v for k, v in request.query_params.items() if k != SHOW}
+    report = spec.build(session, actor, params)
+    r = drawn(report, session, limit=_limit(request))
     context = {
         "spec": spec,
         "report": report,
-        "r": drawn(report, session),
+        "r": r,
+        "with_map": r["map"] is not None,
+        "query": params,
         "assets": APP_ASSETS,
         "cell": report_charts.cell,
         "world_source": geo.WORLD_SOURCE,
@@ -71,8 +90,11 @@ def report_detail(request: Request, session: DbSession, actor: CurrentActor, nam
 @router.get("/public", name="public_release")
 def public_page(request: Request, session: DbSession) -> Response:
     release = public_release.public_release(session)
-    reports = [drawn(r, session, sites=False) for r in release.reports]
+    limit = _limit(request)
+    reports = [drawn(r, session, sites=False, limit=limit) for r in release.reports]
     context = {
+        "offers": release.offers if limit is None else release.offers[:limit],
+        "with_map": any(r["map"] is not None for r in reports),
         "release": release,
         "reports": reports,
         "assets": APP_ASSETS,
