@@ -294,3 +294,23 @@ def test_progress_is_reported_while_reading_and_writing(session: Session) -> Non
     assert reading and all(total == 1032 for _, _, total in reading)
     assert writing[-1] == ("writing", 1032 + 17 + 41 + 43, 1032 + 17 + 41 + 43)
     assert [done for _, done, _ in writing] == sorted(done for _, done, _ in writing)
+
+
+def test_items_map_onto_the_catalogue_as_the_demo_maps_them(session: Session) -> None:
+    from nsatu.demo import catalogue, kiel
+
+    ki.import_r7(session, classify=catalogue.classify)
+    imported: dict[int, str | None] = dict(
+        session.execute(select(KielR7Row.row, KielR7Row.item_code)).all()
+    )
+    demo = {r.line + 1: r.item_type for r in kiel.read_rows()}  # data row n is spreadsheet row n+1
+    assert imported == demo
+    codes = {t.code for t in catalogue.ITEM_TYPES}
+    assert {c for c in imported.values() if c is not None} <= codes
+    assert sum(c is not None for c in imported.values()) > 500
+
+
+def test_without_a_classifier_items_keep_kiel_types_only(session: Session) -> None:
+    ki.import_r7(session)
+    coal = session.scalars(select(KielR7Row).where(KielR7Row.kiel_id == "AUH2")).one()
+    assert (coal.item, coal.item_type, coal.item_code) == ("ton of coal", "Humanitarian", None)

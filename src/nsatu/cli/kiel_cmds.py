@@ -32,13 +32,16 @@ DirArg = typer.Argument(
 
 def _run(which: str, folder: Path | None, as_json: bool) -> None:
     from nsatu.cli.data_cmds import _Bar
+    from nsatu.demo.catalogue import classify
     from nsatu.reporting import kiel_import
 
-    run = kiel_import.import_r7 if which == "r7" else kiel_import.import_r29
     bar = _Bar(enabled=not as_json and sys.stdout.isatty())
     try:
         with unit_of_work(Channel.IMPORT) as session:
-            result = run(session, folder, progress=bar)
+            if which == "r7":  # items mapped onto the catalogue's item types
+                result = kiel_import.import_r7(session, folder, progress=bar, classify=classify)
+            else:
+                result = kiel_import.import_r29(session, folder, progress=bar)
     finally:
         bar.close()
     _show(result, as_json)

@@ -152,7 +152,10 @@ def load_demo(session: Session, *, seed: int = synthetic.DEFAULT_SEED) -> DemoRe
     )
     session.flush()
     # The published tracker releases the donors, monthly and burden-sharing reports read.
-    releases = [kiel_import.import_r7(session), kiel_import.import_r29(session)]
+    releases = [
+        kiel_import.import_r7(session, classify=catalogue.classify),
+        kiel_import.import_r29(session),
+    ]
     return DemoReport(
         nations=len(nations),
         nation_gdp_years=len(gdp),

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -47,6 +47,15 @@ from nsatu.errors import InvalidInput
 #: ``progress(phase, done, total)``, called while rows are read and written.
 Progress = Callable[[str, int, int], None]
 Status = Literal["imported", "unchanged", "replaced"]
+
+
+class Classifier(Protocol):
+    """Maps a Kiel item (type, sub-type, item text) onto a catalogue item type code."""
+
+    def __call__(
+        self, type_of_item: str, sub_type: str, item: str, *, humanitarian: bool
+    ) -> str: ...
+
 
 KIEL_URL = "https://www.ifw-kiel.de/topics/war-against-ukraine/ukraine-support-tracker/"
 R7_LABEL = "Ukraine Support Tracker – 7th release (covering January 24 to October 3, 2022)"
@@ -310,7 +319,10 @@ def _r7_value(
 
 
 def _r7_rows(
-    f: _File, rates: Mapping[str, Decimal], progress: Progress | None
+    f: _File,
+    rates: Mapping[str, Decimal],
+    progress: Progress | None,
+    classify: Classifier | None = None,
 ) -> list[dict[str, Any]]:
     """Every row checked and parsed; raises on the first problem."""
     out: list[dict[str, Any]] = []
@@ -360,6 +372,7 @@ def _r7_rows(
                 "item": _optional(r[COL_ITEM], 300),
                 "item_type": _optional(r[COL_ITEM_TYPE], 120),
                 "item_subtype": _optional(r[COL_SUBTYPE], 120),
+                "item_code": _item_code(r, aid, classify),
                 "units": codes.number(r[COL_UNITS]),
                 "units_delivered": codes.number(r[COL_DELIVERED]),
                 "unit_price_usd": codes.number(r[COL_PRICE]),
@@ -396,6 +409,15 @@ def _note_unconverted_estimates(rows: list[dict[str, Any]], rates: Mapping[str, 
                 + (f"; as USD it would be {as_usd:.2f} EUR." if as_usd is not None else ".")
             )
             r["notes"] = "\n".join(filter(None, [r["notes"], note]))
+
+
+def _item_code(r: Mapping[str, str], aid: codes.AidType, classify: Classifier | None) -> str | None:
+    item = r[COL_ITEM].strip()
+    if classify is None or codes.is_not_given(item):
+        return None
+    return classify(
+        r[COL_ITEM_TYPE], r[COL_SUBTYPE], item, humanitarian=aid is codes.AidType.HUMANITARIAN
+    )[:60]
 
 
 def _r7_gdp(f: _File) -> list[dict[str, Any]]:
@@ -439,9 +461,16 @@ def _r7_keys(f: _File) -> list[dict[str, Any]]:
 
 
 def import_r7(
-    session: Session, folder: Traversable | None = None, *, progress: Progress | None = None
+    session: Session,
+    folder: Traversable | None = None,
+    *,
+    progress: Progress | None = None,
+    classify: Classifier | None = None,
 ) -> ImportResult:
     """Import Release 7 from ``folder`` (default: the packaged copy). Flushes, never commits.
+
+    ``classify`` maps each item onto a catalogue item type code (``item_code``); the entry points
+    pass the catalogue's (``nsatu.demo.catalogue.classify``), which this layer cannot import.
 
     Raises:
         KielFileInvalid: a file is missing or a cell cannot be read (file, row, column named).
@@ -454,7 +483,7 @@ def import_r7(
         folder, R7_KEYS, ("country", "eu_budget_share", "epf_gni_share", "eib_capital_share")
     )
     rates = _r7_rates(rates_file)
-    rows = _r7_rows(main, rates, progress)
+    rows = _r7_rows(main, rates, progress, classify)
     _note_unconverted_estimates(rows, rates)
     gdp = _r7_gdp(gdp_file)
     keys = _r7_keys(keys_file)

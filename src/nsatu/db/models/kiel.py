@@ -84,6 +84,8 @@ class KielR7Row(Base):
     item: Mapped[str | None] = mapped_column(String(300))
     item_type: Mapped[str | None] = mapped_column(String(120))
     item_subtype: Mapped[str | None] = mapped_column(String(120))
+    #: The catalogue item type (``item_type.code``) the item maps onto, when the import had one.
+    item_code: Mapped[str | None] = mapped_column(String(60))
     units: Mapped[Decimal | None] = mapped_column(KielNumber)
     units_delivered: Mapped[Decimal | None] = mapped_column(KielNumber)
     unit_price_usd: Mapped[Decimal | None] = mapped_column(KielNumber)

@@ -184,6 +184,7 @@ def upgrade() -> None:
         sa.Column("item", sa.String(length=300), nullable=True),
         sa.Column("item_type", sa.String(length=120), nullable=True),
         sa.Column("item_subtype", sa.String(length=120), nullable=True),
+        sa.Column("item_code", sa.String(length=60), nullable=True),
         sa.Column("units", sa.Numeric(precision=38, scale=18), nullable=True),
         sa.Column("units_delivered", sa.Numeric(precision=38, scale=18), nullable=True),
         sa.Column("unit_price_usd", sa.Numeric(precision=38, scale=18), nullable=True),
