@@ -112,6 +112,8 @@ GATED = {
     "/plans": PLAN_READERS,
     "/plans/{id}": PLAN_READERS,
     "/plans/{id}/progress": PLAN_READERS,
+    # The seat plan reads every open seat request and bookable event, like a plan run.
+    "/training/plan": PLAN_READERS,
 }
 
 #: The columns whose values identify a record on a page. Reference data (nations, sites …) is
@@ -198,24 +200,25 @@ def page_routes() -> frozenset[str]:
     )
 
 
+#: The pages classified by their path alone: path → (kind, collection).
+BY_PATH: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(HUB_PAGES, ("hubs", "consignments")),
+    **dict.fromkeys(REPORT_PAGES, ("reports", "offers")),
+    **dict.fromkeys(PUBLIC_PAGES, ("public", "offers")),
+    **{path: ("detail", collection) for path, collection in SUB_PAGES.items()},
+    **{path: ("training", collection) for path, collection in TRAINING_PAGES.items()},
+    "/training/courses/{id}": ("detail", "courses"),
+}
+
+
 def classify(path: str) -> Page | None:
     """The matrix case of a page, or ``None`` when the matrix does not know how to run it."""
     if path in NO_RECORDS:
         return Page(path, "no-records")
     if path in GATED:
         return Page(path, "gated", path.removeprefix("/").split("/")[0])
-    if path in HUB_PAGES:
-        return Page(path, "hubs", "consignments")
-    if path in REPORT_PAGES:
-        return Page(path, "reports", "offers")
-    if path in PUBLIC_PAGES:
-        return Page(path, "public", "offers")
-    if path in SUB_PAGES:
-        return Page(path, "detail", SUB_PAGES[path])
-    if path in TRAINING_PAGES:
-        return Page(path, "training", TRAINING_PAGES[path])
-    if path == "/training/courses/{id}":
-        return Page(path, "detail", "courses")
+    if path in BY_PATH:
+        return Page(path, *BY_PATH[path])
     if path == "/":
         return Page(path, "home")
     parts = path.removeprefix("/").split("/")

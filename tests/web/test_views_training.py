@@ -11,9 +11,12 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import Role
+from nsatu.core.lifecycles import TrainingEventStatus
+from nsatu.db.models import SeatRequest, TrainingEvent
 from tests.training_world import (
     ReadinessWorld,
     TrainingWorld,
@@ -368,3 +371,104 @@ def test_the_readiness_board_names_only_records_the_caller_may_see(
     for need in rw.needs.values():
         assert need.reference not in r.text
     assert "data-seat-request=" not in r.text
+
+
+# --- The seat plan -------------------------------------------------------------------------------
+
+
+def _figure(html: str, name: str) -> str:
+    found = re.search(rf'data-figure="{name}">([^<]*)<', html)
+    assert found is not None, name
+    return found.group(1)
+
+
+@pytest.fixture
+def bookable(session_factory: sessionmaker[Session], world: TrainingWorld) -> int:
+    """An open event of c2 in 30 days, in the open request's window."""
+    with session_factory() as s:
+        event = TrainingEvent(
+            course_id=world.courses["c2"].id,
+            host_nation_id=world.nations["B"].id,
+            site_id=world.sites["B"].id,
+            starts_on=TODAY + dt.timedelta(days=30),
+            ends_on=TODAY + dt.timedelta(days=37),
+            seats_offered=8,
+            status=TrainingEventStatus.OPEN,
+        )
+        s.add(event)
+        s.commit()
+        return event.id
+
+
+def _request_event(session_factory: sessionmaker[Session], request_id: int) -> int | None:
+    with session_factory() as s:
+        return s.scalar(select(SeatRequest.training_event_id).where(SeatRequest.id == request_id))
+
+
+def test_the_seat_plan_page_is_for_coordinators_and_auditors(
+    as_role: MakeClient, world: TrainingWorld
+) -> None:
+    for role in Role:
+        r = as_role(role).get("/training/plan")
+        if role in (Role.COORDINATOR, Role.AUDITOR):
+            assert r.status_code == 200, (role, r.text)
+            assert ('name="apply"' in r.text) == (role is Role.COORDINATOR)
+        else:
+            assert r.status_code == 404, role
+        if role is not Role.PUBLIC:
+            post = as_role(role).post("/training/plan", data={"time_limit_s": "5"})
+            assert post.status_code in (
+                (200,) if role in (Role.COORDINATOR, Role.AUDITOR) else (403, 404)
+            ), role
+
+
+def test_a_dry_run_explains_an_unmet_request_and_stores_nothing(
+    client: TestClient, session_factory: sessionmaker[Session], world: TrainingWorld
+) -> None:
+    w = world
+    r = client.post("/training/plan", data={"time_limit_s": "10"})
+    assert r.status_code == 200, r.text
+    unmet = re.search(rf'<tr data-request="{w.requests["open"].id}">.*?</tr>', r.text, re.DOTALL)
+    assert unmet is not None, "the open request is not listed as unmet"
+    # No event of c2 is still bookable: it says why.
+    assert re.search(r'data-reason="[a-z_]+">[^<]+</li>', unmet.group(0))
+    assert _figure(r.text, "gap").endswith("%")
+    assert _request_event(session_factory, w.requests["open"].id) is None
+
+
+def test_a_run_assigns_the_request_and_stores_it_when_asked(
+    client: TestClient,
+    session_factory: sessionmaker[Session],
+    world: TrainingWorld,
+    bookable: int,
+) -> None:
+    w = world
+    r = client.post("/training/plan", data={"time_limit_s": "10", "apply": "false"})
+    assert r.status_code == 200, r.text
+    row = re.search(rf'<tr data-request="{w.requests["open"].id}">.*?</tr>', r.text, re.DOTALL)
+    assert row is not None and f'href="/training/events/{bookable}"' in row.group(0)
+    assert float(_figure(r.text, "objective")) > 0
+    assert _request_event(session_factory, w.requests["open"].id) is None
+    stored = client.post("/training/plan", data={"time_limit_s": "10", "apply": "true"})
+    assert stored.status_code == 200, stored.text
+    assert 'id="plan-applied"' in stored.text
+    assert _request_event(session_factory, w.requests["open"].id) == bookable
+
+
+def test_a_bad_time_limit_is_named_and_nothing_runs(
+    client: TestClient, session_factory: sessionmaker[Session], world: TrainingWorld, bookable: int
+) -> None:
+    for value in ("0", "500", "ten"):
+        r = client.post("/training/plan", data={"time_limit_s": value, "apply": "true"})
+        assert r.status_code == 422, value
+        assert 'id="err-time_limit_s"' in r.text
+        assert 'id="plan-result"' not in r.text
+    assert _request_event(session_factory, world.requests["open"].id) is None
+
+
+def test_an_auditor_may_not_store_a_plan(
+    as_role: MakeClient, session_factory: sessionmaker[Session], world: TrainingWorld, bookable: int
+) -> None:
+    r = as_role(Role.AUDITOR).post("/training/plan", data={"time_limit_s": "5", "apply": "true"})
+    assert r.status_code == 403
+    assert _request_event(session_factory, world.requests["open"].id) is None

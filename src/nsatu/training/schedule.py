@@ -491,6 +491,7 @@ class RecordLabels:
     consignments: dict[int, str]
     events: dict[int, str]
     seat_requests: dict[int, str]
+    courses: dict[int, str] = field(default_factory=dict)
 
 
 def record_labels(
@@ -500,6 +501,7 @@ def record_labels(
     consignment_ids: Iterable[int] = (),
     event_ids: Iterable[int] = (),
     seat_request_ids: Iterable[int] = (),
+    course_ids: Iterable[int] = (),
 ) -> RecordLabels:
     """The labels of these records, read in the caller's scope."""
 
@@ -536,6 +538,14 @@ def record_labels(
                 for i, unit, seats in session.execute(stmt)
             }
         )
+    courses: dict[int, str] = {}
+    for chunk in chunks(course_ids):
+        coded = select(Course.id, Course.code).where(Course.id.in_(chunk))
+        courses.update(dict(session.execute(coded).all()))
     return RecordLabels(
-        needs=needs, consignments=consignments, events=events, seat_requests=requests
+        needs=needs,
+        consignments=consignments,
+        events=events,
+        seat_requests=requests,
+        courses=courses,
     )

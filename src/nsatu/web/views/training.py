@@ -2,7 +2,9 @@
 (``/training``; its filters answer an HTMX request with the calendar only), a course's and an
 event's details with their seat fill (``/training/courses/{id}``, ``/training/events/{id}``), and
 the readiness board per capability area (``/training/readiness``; a count opens the packages it is
-made of with their records and dates, answered to HTMX as that list only).
+made of with their records and dates, answered to HTMX as that list only), and the seat plan
+(``/training/plan``: coordinators and auditors run it, coordinators may store it; anyone else gets
+the ordinary 404 page).
 
 Everything is read through :mod:`nsatu.training.schedule`, :mod:`nsatu.training.readiness` and
 the ``training`` report, in the caller's scope: courses and events are visible to all, seat requests and participants only to those
@@ -19,14 +21,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from nsatu.core.access import Actor
-from nsatu.errors import InvalidInput
+from nsatu.core.access import Actor, may_run_planner, plan_run_visible
+from nsatu.core.planner.solve import SolveOptions
+from nsatu.core.training_plan.solve import DEFAULT_OPTIONS
+from nsatu.errors import InvalidInput, NotFound, PermissionDenied
 from nsatu.reporting import registry
 from nsatu.shared.schemas import MAX_ID
 from nsatu.training import readiness as readiness_service
-from nsatu.training import schedule
+from nsatu.training import schedule, seat_plan
 from nsatu.web.auth import CurrentActor
 from nsatu.web.deps import DbSession, PathId
+from nsatu.web.views.forms import PostedForm
 from nsatu.web.views.rendering import is_htmx, render, render_page_or_partial
 
 router = APIRouter(prefix="/training", tags=["pages"], include_in_schema=False)
@@ -97,6 +102,7 @@ def calendar_page(request: Request, session: DbSession, actor: CurrentActor) -> 
         "prev_month": _months_before(start, 1),
         "next_month": _months_before(start, -1),
         "choices": schedule.filter_choices(session),
+        "may_plan": plan_run_visible(actor),
     }
     if not is_htmx(request):
         context["stats"] = _statistics(session, actor, today)
@@ -151,3 +157,58 @@ def readiness_page(request: Request, session: DbSession) -> Response:
     return render_page_or_partial(
         request, "training/readiness.html", "training/_readiness_drill.html", context
     )
+
+
+#: The seat plan's solver time limit: default and bounds (seconds).
+PLAN_TIME_LIMIT = (30, 1, 120)
+
+
+def _require_planner_reader(actor: Actor) -> None:
+    # The plan reads every open seat request and event, as plan runs read every need and offer.
+    if not plan_run_visible(actor):
+        raise NotFound("page not found")
+
+
+def _plan_context(actor: Actor, values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "values": values,
+        "errors": {},
+        "result": None,
+        "may_apply": may_run_planner(actor),
+        "limits": PLAN_TIME_LIMIT,
+    }
+
+
+@router.get("/plan", name="training_plan")
+def plan_page(request: Request, actor: CurrentActor) -> Response:
+    _require_planner_reader(actor)
+    values = {"time_limit_s": str(PLAN_TIME_LIMIT[0]), "apply": ""}
+    return render(request, "training/plan.html", _plan_context(actor, values))
+
+
+@router.post("/plan", name="training_plan_run")
+def plan_run(
+    request: Request, session: DbSession, actor: CurrentActor, form: PostedForm
+) -> Response:
+    _require_planner_reader(actor)
+    values = {k: str(form.get(k) or "") for k in ("time_limit_s", "apply")}
+    context = _plan_context(actor, values)
+    default, low, high = PLAN_TIME_LIMIT
+    raw = values["time_limit_s"].strip() or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        context["errors"] = {"time_limit_s": f"whole seconds from {low} to {high}"}
+        return render(request, "training/plan.html", context, status=422)
+    apply = values["apply"] == "true"
+    if apply and not may_run_planner(actor):
+        raise PermissionDenied("only coordinators store a seat plan")
+    options = SolveOptions(time_limit_s=float(raw), mip_rel_gap=DEFAULT_OPTIONS.mip_rel_gap)
+    result = seat_plan.plan_seats(session, today=_today(), options=options, apply=apply)
+    plan = result.to_json()
+    labels = schedule.record_labels(
+        session,
+        seat_request_ids=[a["request"] for a in plan["assignments"]]
+        + [u["request"] for u in plan["unmet_requests"]],
+        course_ids=[a["course"] for a in plan["assignments"]],
+    )
+    context |= {"result": plan, "labels": labels}
+    return render(request, "training/plan.html", context)
