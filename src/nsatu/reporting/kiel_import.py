@@ -158,7 +158,7 @@ class _File:
     name: str
     digest: str
     header: list[str]
-    rows: list[dict[str, str]]  # each with the spreadsheet row number under "" removed
+    rows: list[dict[str, str]]  # keyed by the header; record i is spreadsheet row i + 2
 
     def row_no(self, index: int) -> int:
         return index + 2  # the header is row 1
