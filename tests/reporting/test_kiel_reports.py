@@ -268,8 +268,9 @@ def test_monthly_for_one_donor(imported: Session) -> None:
     assert rows[-1]["cumulative_eur_bn"] == pytest.approx(
         float(sum(Decimal(m["total"]) for m in months)), abs=1e-12
     )
-    with pytest.raises(NotFound, match="XXX"):
+    with pytest.raises(InvalidInput, match=r"donor: 'XXX' is not a donor .*AUS, AUT") as caught:
         _build(imported, "monthly", donor="XXX")
+    assert caught.value.field == "donor"
 
 
 def test_monthly_notes_the_published_oddities(imported: Session) -> None:

@@ -382,7 +382,14 @@ def monthly_report(session: Session, actor: Actor, params: Mapping[str, Any]) ->
     donor = params.get("donor") or None
     months = _months(session, release, str(donor) if donor else None)
     if donor and not months:
-        raise NotFound(f"donor: {donor!r} has no months in release {release.number}")
+        known = sorted(
+            set(session.scalars(select(KielMonth.iso).where(KielMonth.release_id == release.id)))
+        )
+        raise InvalidInput(
+            f"donor: {donor!r} is not a donor of release {release.number}; "
+            f"donors (ISO codes): {', '.join(known)}",
+            field="donor",
+        )
     per_month: dict[str, dict[str, Decimal]] = defaultdict(
         lambda: dict.fromkeys(_SUMMED, Decimal(0))
     )
