@@ -556,7 +556,8 @@ REPORTS_TEST = (
 TRAINING_TEST = (
     "tests/web/test_api_training.py (every role and the training coordinators of two hosts: "
     "readiness, seat fill and statistics name and count only the needs, consignments, seat "
-    "requests and participants the caller may see; read-only aggregates, not records)"
+    "requests and participants the caller may see; read-only aggregates, not records; the seat "
+    "plan: 404 but for coordinators and auditors, stored by coordinators only)"
 )
 ELSEWHERE = {
     # Regrouping writes several consignments at once, none of them a create of the collection.
@@ -598,6 +599,9 @@ ELSEWHERE = {
     ("GET", "/api/training/readiness"): TRAINING_TEST,
     ("GET", "/api/training/events/{id}/seat-fill"): TRAINING_TEST,
     ("GET", "/api/training/statistics"): TRAINING_TEST,
+    # A seat plan run reads every open request and bookable event (coordinators and auditors),
+    # and stores assignments of many requests at once (coordinators).
+    ("POST", "/api/training/seat-plan"): TRAINING_TEST,
     ("GET", "/api/reports/{name}"): REPORTS_TEST,
     ("GET", "/api/reports/{name}.csv"): REPORTS_TEST,
     ("GET", "/api/reports/{name}.xlsx"): REPORTS_TEST,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import (
@@ -19,6 +20,8 @@ from nsatu.core.access import (
     need_visible,
     seat_request_visible,
 )
+from nsatu.core.lifecycles import TrainingEventStatus
+from nsatu.db.models import SeatRequest, TrainingEvent
 from tests.conftest import sign_in
 from tests.training_world import (
     ReadinessWorld,
@@ -197,5 +200,89 @@ def test_bad_input_is_a_422_naming_the_field(
     client: TestClient, world: World, path: str, params: dict[str, str], field: str
 ) -> None:
     r = client.get(path, params=params)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field
+
+
+# --- The seat plan -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bookable(session_factory: sessionmaker[Session], world: World) -> int:
+    """An open event of c2 in 30 days, in the open request's window."""
+    w, _ = world
+    with session_factory() as s:
+        event = TrainingEvent(
+            course_id=w.courses["c2"].id,
+            host_nation_id=w.nations["B"].id,
+            site_id=w.sites["B"].id,
+            starts_on=TODAY + dt.timedelta(days=30),
+            ends_on=TODAY + dt.timedelta(days=37),
+            seats_offered=8,
+            status=TrainingEventStatus.OPEN,
+        )
+        s.add(event)
+        s.commit()
+        return event.id
+
+
+def _assigned(factory: sessionmaker[Session], w: TrainingWorld) -> int | None:
+    with factory() as s:
+        return s.scalar(
+            select(SeatRequest.training_event_id).where(SeatRequest.id == w.requests["open"].id)
+        )
+
+
+@pytest.mark.parametrize("caller", EVERY_CALLER)
+@pytest.mark.parametrize("apply", [False, True])
+def test_the_seat_plan_runs_for_coordinators_and_auditors_and_is_stored_by_coordinators(
+    client: TestClient,
+    session_factory: sessionmaker[Session],
+    world: World,
+    bookable: int,
+    caller: str,
+    apply: bool,
+) -> None:
+    w, _ = world
+    actor = _caller(client, session_factory, caller, world)
+    r = client.post("/api/training/seat-plan", json={"time_limit_s": 10, "apply": apply})
+    if actor.role not in (Role.COORDINATOR, Role.AUDITOR):
+        assert r.status_code == 404, r.text
+    elif apply and actor.role is Role.AUDITOR:
+        assert r.status_code == 403, r.text
+    else:
+        assert r.status_code == 200, r.text
+        plan = r.json()
+        assert plan["applied"] is apply
+        assert plan["objective"] >= plan["greedy_objective"] >= 0
+        trained = {a["request"]: a for a in plan["assignments"]}
+        assert [e["event"] for e in trained[w.requests["open"].id]["events"]] == [bookable]
+    stored = _assigned(session_factory, w)
+    assert stored == (bookable if apply and actor.role is Role.COORDINATOR else None)
+
+
+def test_an_unmet_request_says_why(client: TestClient, world: World) -> None:
+    """Without a bookable event of its course, the open request is unmet, with a reason."""
+    w, _ = world
+    r = client.post("/api/training/seat-plan", json={})
+    assert r.status_code == 200, r.text
+    unmet = {u["request"]: u for u in r.json()["unmet_requests"]}
+    reasons = unmet[w.requests["open"].id]["reasons"]
+    assert reasons and all(x["code"] and x["message"] for x in reasons)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"time_limit_s": 0}, "time_limit_s"),
+        ({"time_limit_s": 500}, "time_limit_s"),
+        ({"apply": "soon"}, "apply"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_a_bad_seat_plan_run_is_a_422_naming_the_field(
+    client: TestClient, world: World, body: dict[str, Any], field: str
+) -> None:
+    r = client.post("/api/training/seat-plan", json=body)
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field

@@ -1,14 +1,16 @@
-"""Read schemas of the training API's figures: an event's seat fill, and the readiness per
-capability area (each count with the ids of the records it is made of)."""
+"""Schemas of the training API's figures: an event's seat fill, the readiness per capability area
+(each count with the ids of the records it is made of), and a run of the seat plan."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from nsatu.core.lifecycles import ParticipantStatus
+from nsatu.shared.schemas import Schema
 from nsatu.training import readiness as r
 from nsatu.training.schedule import SeatFill
 
@@ -165,3 +167,66 @@ class ReadinessRead(BaseModel):
             crews_without_equipment=[GapRead.of(g) for g in x.crews_without_equipment],
             invalidated=[InvalidatedRead.of(i) for i in x.invalidated],
         )
+
+
+# --- The seat plan ---------------------------------------------------------------------------------
+
+
+class SeatPlanRun(Schema):
+    """A run of the seat plan: the solver's time limit, and whether to store the plan."""
+
+    time_limit_s: int = Field(default=30, ge=1, le=120, description="stop the solver after it")
+    apply: bool = Field(
+        default=False, description="assign the requests to their events (coordinators only)"
+    )
+
+
+class PlannedEventRead(BaseModel):
+    event: int
+    course: int
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class AssignmentRead(BaseModel):
+    request: int
+    course: int
+    cohort: int
+    events: list[PlannedEventRead]
+    late_days: int
+    value: float
+
+
+class ReasonRead(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class UnmetRead(BaseModel):
+    request: int
+    cohort: int
+    reasons: list[ReasonRead]
+
+
+class SeatPlanRead(BaseModel):
+    """The optimised plan against the first-come-first-served baseline on the same data; every
+    unmet request with its reasons; what was stored (``applied``, ``created_requests``)."""
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    greedy_objective: float
+    gain: float | None = Field(description="objective ÷ greedy objective − 1")
+    requests: int
+    events: int
+    assigned_requests: int
+    assigned_seats: int
+    greedy_assigned_requests: int
+    greedy_assigned_seats: int
+    assignments: list[AssignmentRead]
+    unmet_requests: list[UnmetRead]
+    applied: bool
+    created_requests: list[int]
+    seconds: float | None

@@ -1,6 +1,7 @@
-"""Training figures over HTTP, read-only and scoped like every read: the readiness per capability
-area, an event's seat fill and the training statistics. Courses, events, seat requests and
-participants themselves are the generic record routes (``/api/courses`` …)."""
+"""Training figures over HTTP, scoped like every read: the readiness per capability area, an
+event's seat fill, the training statistics, and runs of the seat plan (coordinators and auditors;
+only coordinators store one). Courses, events, seat requests and participants themselves are the
+generic record routes (``/api/courses`` …)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from nsatu.core.access import may_run_planner, plan_run_visible
+from nsatu.core.planner.solve import SolveOptions
+from nsatu.core.training_plan.solve import DEFAULT_OPTIONS
+from nsatu.errors import NotFound, PermissionDenied
 from nsatu.reporting import registry
 from nsatu.reporting.training_schemas import StatisticsRead
-from nsatu.training import readiness, schedule
-from nsatu.training.board_schemas import ReadinessRead, SeatFillRead
+from nsatu.training import readiness, schedule, seat_plan
+from nsatu.training.board_schemas import ReadinessRead, SeatFillRead, SeatPlanRead, SeatPlanRun
 from nsatu.web.auth import CurrentActor
 from nsatu.web.deps import DbSession, PathId
 
@@ -83,3 +88,22 @@ def get_statistics(
     params = {"from": start, "to": end, "host_nation": host_nation, "course_type": course_type}
     report = registry.get("training").build(session, actor, params)
     return StatisticsRead.of(report)
+
+
+@router.post(
+    "/seat-plan",
+    response_model=SeatPlanRead,
+    summary="Run the seat plan: the open seat requests on the bookable events, against the "
+    "first-come-first-served baseline, with every unmet request's reasons; stored only with "
+    "apply (coordinators). Coordinators and auditors only (others: 404)",
+)
+def run_seat_plan(session: DbSession, actor: CurrentActor, body: SeatPlanRun) -> Any:
+    if not plan_run_visible(actor):  # it reads every open request and event, like a plan run
+        raise NotFound("not found")
+    if body.apply and not may_run_planner(actor):
+        raise PermissionDenied("only coordinators store a seat plan")
+    options = SolveOptions(
+        time_limit_s=float(body.time_limit_s), mip_rel_gap=DEFAULT_OPTIONS.mip_rel_gap
+    )
+    result = seat_plan.plan_seats(session, today=today(), options=options, apply=body.apply)
+    return result.to_json()
