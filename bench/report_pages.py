@@ -74,6 +74,9 @@ def run(only: Sequence[str] = ()) -> Figures:
     """Time every report page (or only the reports named in ``only``) and ``/public``."""
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        print(f"report_pages: skipped, no Chromium at {CHROMIUM}")
+        return {"skipped": f"no Chromium at {CHROMIUM}"}
     figures: Figures = {}
     with tempfile.TemporaryDirectory() as tmp:
         url, (username, password) = _demo_database(Path(tmp))
