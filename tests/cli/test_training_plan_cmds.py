@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
@@ -85,3 +86,35 @@ def test_help() -> None:
     assert r.exit_code == 0
     for option in ("--json", "--time-limit", "--gap", "--apply"):
         assert option in r.output
+
+
+def test_problem_out_then_solve_the_file_without_the_database(
+    committed_url: str, tmp_path: Path
+) -> None:
+    _seed(committed_url)
+    file = tmp_path / "seats.json"
+    r = nsatu(
+        committed_url, "training", "plan", "--json", "--as-of", AS_OF, "--problem-out", str(file)
+    )
+    assert r.exit_code == 0, r.output
+    first = json.loads(r.stdout)
+    assert json.loads(file.read_text(encoding="utf-8"))["format"] == "nsatu-seat-problem/1"
+    again = runner.invoke(app, ["training", "plan", "--json", "--problem", str(file)])
+    assert again.exit_code == 0, again.output
+    second = json.loads(again.stdout)
+    for key in ("objective", "bound", "greedy_objective", "assigned_seats", "unmet_requests"):
+        assert second[key] == first[key]
+
+
+def test_problem_file_errors_name_the_fields(tmp_path: Path) -> None:
+    file = tmp_path / "bad.json"
+    file.write_text(json.dumps({"format": "nsatu-seat-problem/1", "courses": [{"id": 1.5}]}))
+    r = runner.invoke(app, ["training", "plan", "--json", "--problem", str(file)])
+    assert r.exit_code == 2
+    fields = {e["field"] for e in json.loads(r.stdout)["errors"]}
+    assert {"courses[0].id", "events", "requests"} <= fields
+    r = runner.invoke(app, ["training", "plan", "--json", "--problem", str(file), "--apply"])
+    assert r.exit_code == 2
+    assert "--apply" in json.loads(r.stdout)["error"]
+    r = runner.invoke(app, ["training", "plan", "--problem", str(tmp_path / "missing.json")])
+    assert r.exit_code == 2

@@ -3,13 +3,17 @@
 It plans the seat requests still open (requested, no event yet) on the events still bookable,
 against the first-come-first-served baseline on the same data, and explains every request left
 untrained (docs/training_plan.md). Nothing is stored unless ``--apply`` is given; then the whole
-plan is stored in one transaction, or nothing is.
+plan is stored in one transaction, or nothing is. ``--problem-out`` keeps the problem solved as a
+``nsatu-seat-problem/1`` file, and ``--problem`` solves such a file without the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -27,6 +31,8 @@ from nsatu.cli.common import (
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+    from nsatu.core.training_plan.problem import SeatProblem
 
 #: The human table of untrained requests stops here; ``--json`` lists every one.
 MAX_SHOWN = 30
@@ -61,6 +67,49 @@ class _Status:
             self._progress = None
 
 
+def _read_problem(file: Path, as_json: bool) -> SeatProblem:
+    from nsatu.core.planner.problem import ProblemError
+    from nsatu.core.training_plan.formats import load_problem
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        fail(f"--problem: cannot read {file}: {reason}", code=EXIT_USER_ERROR, as_json=as_json)
+    try:
+        return load_problem(text)
+    except ProblemError as exc:
+        errors = [{"field": path, "message": message} for path, message in exc.errors]
+        if as_json:
+            print_json({"error": f"{file}: {len(errors)} error(s)", "errors": errors})
+        else:
+            err_console.print(f"[red]error:[/red] {file} is not valid:", highlight=False)
+            for e in errors[:MAX_SHOWN]:
+                err_console.print(f"  {e['field']}: {e['message']}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_USER_ERROR) from exc
+
+
+def _write(file: Path, document: dict[str, Any], as_json: bool) -> None:
+    """Write through a temporary file, so FILE is either complete or untouched."""
+    if not file.parent.is_dir():
+        fail(
+            f"--problem-out: {file.parent} is not a directory",
+            code=EXIT_USER_ERROR,
+            as_json=as_json,
+        )
+    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(file)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(
+            f"--problem-out: cannot write {file}: {exc.strerror or exc}",
+            code=EXIT_USER_ERROR,
+            as_json=as_json,
+        )
+
+
 def _number(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
@@ -89,6 +138,20 @@ def plan_command(
         metavar="YYYY-MM-DD",
         help="Plan as on this day: events starting before it are not offered (default: today, UTC).",
     ),
+    problem_file: Path | None = typer.Option(
+        None,
+        "--problem",
+        metavar="PROBLEM.json",
+        help="Solve this nsatu-seat-problem/1 document instead of the database's requests "
+        "(nothing is read from or written to the database).",
+    ),
+    problem_out: Path | None = typer.Option(
+        None,
+        "--problem-out",
+        metavar="PROBLEM.json",
+        help="Also write the problem solved as an nsatu-seat-problem/1 document (replaced if it "
+        "exists), to solve it again later with --problem.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Optimise the allocation of training seats to the open seat requests.
@@ -100,8 +163,16 @@ def plan_command(
     could not be trained.
     """
     from nsatu.core.planner.solve import SolveOptions
-    from nsatu.training.seat_plan import plan_seats
+    from nsatu.core.training_plan.formats import problem_to_json
+    from nsatu.training.seat_plan import plan_seats, solve_problem
 
+    if problem_file is not None and (apply or as_of is not None):
+        name = "--apply" if apply else "--as-of"
+        fail(
+            f"{name}: applies to the database's requests, not to --problem",
+            code=EXIT_USER_ERROR,
+            as_json=as_json,
+        )
     today = None
     if as_of is not None:
         try:
@@ -112,19 +183,23 @@ def plan_command(
                 code=EXIT_USER_ERROR,
                 as_json=as_json,
             )
+    options = SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap)
     status = _Status()
     try:
-        with unit_of_work() as session:
-            result = plan_seats(
-                session,
-                today=today,
-                options=SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap),
-                apply=apply,
-                progress=status,
+        if problem_file is not None:
+            result = solve_problem(
+                _read_problem(problem_file, as_json), options=options, progress=status
             )
-            document = result.to_json()
+        else:
+            with unit_of_work() as session:
+                result = plan_seats(
+                    session, today=today, options=options, apply=apply, progress=status
+                )
+        document = result.to_json()
     finally:
         status.close()
+    if problem_out is not None:
+        _write(problem_out, problem_to_json(result.problem), as_json)
     document["bound"] = _number(document["bound"])
     document["gain"] = _number(document["gain"])
     if as_json:

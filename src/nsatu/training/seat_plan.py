@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -309,19 +309,25 @@ def plan_seats(
         problem = build_problem(session, day0)
     except ProblemError as exc:  # stored data the seat plan cannot read: say what, never a 500
         raise PlanningError(f"the training data cannot be planned: {exc}") from exc
+    result = solve_problem(problem, options=options, progress=progress)
+    if apply:
+        result = replace(
+            result, applied=True, created_requests=_store(session, problem, result.plan)
+        )
+    return result
+
+
+def solve_problem(
+    problem: p.SeatProblem,
+    *,
+    options: SolveOptions | None = None,
+    progress: Progress | None = None,
+) -> SeatPlanResult:
+    """The plan and the baseline of a problem already built (from the database or a file)."""
     baseline = greedy(problem)
     plan = solve(problem, options or DEFAULT_OPTIONS, progress=progress, baseline=baseline)
-    created: tuple[int, ...] = ()
-    if apply:
-        created = _store(session, problem, plan)
-    return SeatPlanResult(
-        problem=problem,
-        plan=plan,
-        baseline=baseline,
-        day0=day0,
-        applied=apply,
-        created_requests=created,
-    )
+    day0 = problem.day0 or dt.datetime.now(dt.UTC).date()
+    return SeatPlanResult(problem=problem, plan=plan, baseline=baseline, day0=day0)
 
 
 def _store(session: Session, problem: p.SeatProblem, plan: SeatPlan) -> tuple[int, ...]:
