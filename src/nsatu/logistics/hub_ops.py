@@ -85,29 +85,22 @@ def _hub_facts(
     session: Session, hub_ids: Sequence[int]
 ) -> tuple[dict[int, list[core.LegLoad]], dict[int, list[core.HubScan]]]:
     legs: dict[int, list[core.LegLoad]] = defaultdict(list)
-    # Two plain statements rather than a join: the scoping criteria of both entities then apply
-    # each in its own statement (a hub operator's rule on consignments reads the leg table).
+    # One statement: the legs through the hubs of consignments that are not cancelled. Both
+    # entities' scoping criteria apply to it (each reads aliased tables, so they compose).
     rows = list(
         session.scalars(
             select(ConsignmentLeg)
+            .join(Consignment, Consignment.id == ConsignmentLeg.consignment_id)
             .where(
                 or_(
                     ConsignmentLeg.to_site_id.in_(hub_ids),
                     ConsignmentLeg.from_site_id.in_(hub_ids),
-                )
+                ),
+                Consignment.status != ConsignmentStatus.CANCELLED,
             )
             .order_by(ConsignmentLeg.id)
         )
     )
-    cancelled = set(
-        session.scalars(
-            select(Consignment.id).where(
-                Consignment.id.in_(sorted({leg.consignment_id for leg in rows})),
-                Consignment.status == ConsignmentStatus.CANCELLED,
-            )
-        )
-    )
-    rows = [leg for leg in rows if leg.consignment_id not in cancelled]
     consignments: dict[int, set[int]] = defaultdict(set)
     for leg in rows:
         for hub_id, inbound in ((leg.to_site_id, True), (leg.from_site_id, False)):
