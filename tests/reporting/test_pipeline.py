@@ -19,6 +19,7 @@ from nsatu.core.enums import OfferChannel, OrganisationKind, Releasability, Valu
 from nsatu.core.lifecycles import OfferStage
 from nsatu.core.pledges import PledgeNode, total
 from nsatu.db.models import Organisation
+from nsatu.db.models.kiel import KielEuKey, KielRelease
 from nsatu.db.models.offer import OfferLineValuation
 from nsatu.db.scoping import set_actor
 from nsatu.errors import InvalidInput, NotFound, PermissionDenied
@@ -372,3 +373,52 @@ def test_valuations_are_read_with_their_lines_scope(
     assert len(valuations.list_valuations(session, world["pledge"].id)) == 1
     every = {r["reference"] for r in build(session, system_actor("test")).extra["valuations"]}
     assert every == {world["pledge"].reference, world["usd"].reference}
+
+
+def test_a_fund_without_contributions_counts_by_published_keys() -> None:
+    lines = [
+        Line(1, None, "EUU", D(100), COMMITTED, fund="F", fund_owner=True),
+        Line(2, None, "EUU", D(10), COMMITTED, fund="G", fund_owner=True),
+        Line(3, None, "DEU", D(30), COMMITTED, fund="G"),  # G has a recorded contribution
+    ]
+    published = {"F": {"DEU": D(3), "FRA": D(1), "MLT": D(0)}, "G": {"FRA": D(1)}}
+    result = counting.count(lines, published)
+    assert result.keys["F"] == {"DEU": D("0.75"), "FRA": D("0.25")}
+    assert value_at(result, COMMITTED, "EUU") == 0
+    # Recorded contributions win over published keys.
+    assert result.keys["G"] == {"DEU": D(1)}
+    assert value_at(result, COMMITTED, "DEU") == D(75) + D(10)
+    assert result.published == frozenset({"F"})
+
+
+def test_the_eu_institutions_count_for_the_members_by_the_releases_keys(
+    session: Session,
+) -> None:
+    eu = make_nation(session, code="EUU")
+    for code in ("QKD", "QKF"):
+        make_nation(session, code=code)
+    epf = Organisation(name="Test Peace Facility", kind=OrganisationKind.INTERNATIONAL,
+                       nation_id=eu.id)  # fmt: skip
+    session.add(epf)
+    session.flush()
+    release = KielRelease(number=7, label="R7", period="2022", source_url="https://example.org",
+                          citation="Kiel", digests={})  # fmt: skip
+    session.add(release)
+    session.flush()
+    for country, iso3, epf_share in (
+        ("QKD", "QKD", "0.6"),
+        ("QKF", "QKF", "0.2"),
+        ("All", None, "1"),
+    ):
+        session.add(KielEuKey(release_id=release.id, country=country, iso3=iso3,
+                              budget_share=D(0), epf_share=D(epf_share), eib_share=D(0),
+                              raw={}))  # fmt: skip
+    make_offer(session, donor=eu, value_amount=D(400), currency="EUR", eur_rate=D(1),
+               channel=OfferChannel.POOLED_FUND, donor_organisation_id=epf.id,
+               stage=OfferStage.COMMITTED)  # fmt: skip
+    report = build(session, system_actor("test"))
+    committed = totals(report, "committed_eur")
+    assert committed == {"QKD": D("300.00"), "QKF": D("100.00")}
+    assert any("EPF key of Kiel Release 7" in n for n in report.notes)
+    (fund,) = report.extra["funds"]
+    assert fund["counted_for"].startswith("by the EPF key of Kiel Release 7")

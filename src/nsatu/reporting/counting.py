@@ -15,8 +15,9 @@ Three rules, each tested on its own and by a property test over random trees:
   donor being the fund's own nation) counts for the fund's contributors in proportion to what they
   contributed, never for the fund as well. Contributions (pooled-fund lines of other donors to the
   same fund) are then the keys, not counted themselves: the money is counted where it leaves the
-  fund. A fund with no recorded contributions counts for itself; contributions to a fund with no
-  lines of its own count for their donors.
+  fund. A fund with no recorded contributions counts for the contributors of published keys when
+  it has some (the EU institutions: the release's EU budget, EPF and EIB keys), else for itself;
+  contributions to a fund with no lines of its own count for their donors.
 """
 
 from __future__ import annotations
@@ -79,13 +80,18 @@ class Counted:
     keys: dict[str, dict[str, Decimal]]
     #: Fund → (contributed, given through its lines), both counted once, at ``announced``.
     funds: dict[str, tuple[Decimal, Decimal]]
+    #: The funds whose keys are published ones, not recorded contributions.
+    published: frozenset[str] = frozenset()
 
 
-def fund_keys(lines: Sequence[Line]) -> tuple[dict[str, dict[str, Decimal]], set[str]]:
+def fund_keys(
+    lines: Sequence[Line], published: Mapping[str, Mapping[str, Decimal]] | None = None
+) -> tuple[dict[str, dict[str, Decimal]], set[str]]:
     """Each fund's contributors' shares, and the funds that have lines of their own.
 
     A share is a contributor's counted-once contributions over all contributions to the fund.
-    Only funds with lines of their own *and* contributions get keys.
+    Only funds with lines of their own get keys: from their contributions, or else from
+    ``published`` (fund → contributor → key, normalised here to add up to 1).
     """
     live = [ln for ln in lines if ln.stage >= 0]
     owners = {ln.fund for ln in live if ln.fund is not None and ln.fund_owner}
@@ -100,6 +106,10 @@ def fund_keys(lines: Sequence[Line]) -> tuple[dict[str, dict[str, Decimal]], set
         whole = sum(by_donor.values(), ZERO)
         if fund in owners and whole > 0:
             keys[fund] = {d: v / whole for d, v in sorted(by_donor.items()) if v > 0}
+    for fund, key in (published or {}).items():
+        whole = sum((v for v in key.values() if v > 0), ZERO)
+        if fund in owners and fund not in keys and whole > 0:
+            keys[fund] = {d: v / whole for d, v in sorted(key.items()) if v > 0}
     return keys, owners
 
 
@@ -121,13 +131,17 @@ def _roots(
     return [(ln, values[ln.id]) for ln in roots]
 
 
-def count(lines: Sequence[Line]) -> Counted:
+def count(
+    lines: Sequence[Line], published: Mapping[str, Mapping[str, Decimal]] | None = None
+) -> Counted:
     """Stage counts and counted-once values per donor × area × month (see the module docstring).
+
+    ``published`` gives keys for funds with no recorded contributions (:func:`fund_keys`).
 
     Raises:
         PledgeCycleError: the parent links form a cycle.
     """
-    keys, _ = fund_keys(lines)
+    keys, _ = fund_keys(lines, published)
     by_id = {ln.id: ln for ln in lines}
     # Contributions to a fund whose own lines are counted are keys, not pledges of their own.
     counted = [
@@ -192,7 +206,9 @@ def count(lines: Sequence[Line]) -> Counted:
         lambda ln: ln.delivered if ln.delivered > 0 else ln.value,
         put_delivered,
     )
-    return Counted(cells=dict(cells), keys=keys, funds=fund_totals(lines))
+    funds = fund_totals(lines)
+    from_published = frozenset(f for f in keys if funds.get(f, (ZERO, ZERO))[0] == 0)
+    return Counted(cells=dict(cells), keys=keys, funds=funds, published=from_published)
 
 
 def fund_totals(lines: Sequence[Line]) -> dict[str, tuple[Decimal, Decimal]]:

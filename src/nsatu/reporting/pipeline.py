@@ -29,6 +29,7 @@ from nsatu.db.models import (
     Organisation,
     Requirement,
 )
+from nsatu.db.models.kiel import KielEuKey, KielRelease
 from nsatu.db.models.offer import OfferLineValuation
 from nsatu.delivery import ledger
 from nsatu.errors import InvalidInput
@@ -38,6 +39,7 @@ from nsatu.reporting.registry import report
 from nsatu.reporting.table import Column, Report
 
 UNDISCLOSED = "undisclosed"
+EU_CODE = "EUU"  # the EU institutions' nation in the reference data
 CENT = Decimal("0.01")
 #: Stage of each offer lifecycle state, as an index into STAGES (withdrawn: -1).
 STAGE_INDEX = {s: STAGES.index(s.value) for s in OfferStage if s.value in STAGES} | {
@@ -71,6 +73,10 @@ class Snapshot:
     described: dict[int, tuple[str, str, ValuationBasis | None]]
     quantities: dict[int, Decimal | None]
     unconverted: int
+    #: fund key → contributor ISO3 → published key, for the EU institutions (see _published_keys).
+    published: dict[str, dict[str, Decimal]]
+    #: fund key → what the published key is ("the EPF key of Kiel Release 7").
+    published_basis: dict[str, str]
 
 
 def _area_map(session: Session) -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
@@ -118,70 +124,118 @@ def snapshot(session: Session, actor: Actor) -> Snapshot:
         r.id for r in rows if STAGE_INDEX[r.stage] >= STAGES.index("allocated") and r.quantity
     ]
     outcomes = ledger.offer_outcomes(session, moving)
-    donors: dict[str, Donor] = {}
-    funds: dict[str, str] = {}
-    lines: list[Line] = []
-    valuations: dict[int, dict[ValuationBasis, Decimal]] = {}
-    described: dict[int, tuple[str, str, ValuationBasis | None]] = {}
-    unconverted = 0
-    quantities: dict[int, Decimal | None] = {}
+    snap = Snapshot([], {}, {}, area_names, {}, {}, {}, 0, {}, {})
+    fund_nation: dict[str, str] = {}
     for r in rows:
-        quantities[r.id] = r.quantity
-        if donor_disclosed(actor, anonymise_donor=r.anonymise_donor):
-            code, name = nations[r.donor_nation_id]
-            donor = Donor(code, name, code)
-        else:
-            donor = Donor(UNDISCLOSED, UNDISCLOSED, "")
-        donors.setdefault(donor.key, donor)
-        value: Decimal | None = None
-        if r.value_amount is not None:
-            if r.currency == "EUR":
-                value = r.value_amount
-            elif r.eur_rate:
-                value = r.value_amount / r.eur_rate
-            else:
-                unconverted += 1
-        stage = STAGE_INDEX[r.stage]
-        delivered = ZERO
-        if value is not None:
-            fraction = _delivered_fraction(
-                r.stage, r.quantity, r.quantity_delivered, outcomes.get(r.id)
-            )
-            delivered = value * fraction
-        fund: str | None = None
-        owner = False
         if r.channel is OfferChannel.POOLED_FUND and r.donor_organisation_id is not None:
-            fund = f"fund:{r.donor_organisation_id}"
             org_name, org_nation = orgs[r.donor_organisation_id]
-            funds[fund] = org_name
-            owner = org_nation == r.donor_nation_id
+            snap.funds[f"fund:{r.donor_organisation_id}"] = org_name
+            fund_nation[f"fund:{r.donor_organisation_id}"] = nations[org_nation][0]
         area_id = r.earmark_capability_area_id
         area = (
             area_code.get(area_id) if area_id is not None else item_area.get(r.item_type_id or -1)
         )
-        lines.append(
-            Line(
-                id=r.id,
-                parent_id=r.parent_id,
-                donor=donor.key,
-                value=value,
-                stage=stage,
-                delivered=delivered,
-                area=area,
-                month=r.announced_on.strftime("%Y-%m") if r.announced_on else None,
-                fund=fund,
-                fund_owner=owner,
-            )
-        )
-        if value is not None and r.valuation_basis is not None:
-            valuations[r.id] = {r.valuation_basis: value}
-        described[r.id] = (r.reference, r.description, r.valuation_basis)
+        _add_line(snap, actor, r, nations, orgs, area, outcomes.get(r.id))
     for v in session.scalars(select(OfferLineValuation).order_by(OfferLineValuation.id)):
-        if v.offer_line_id in described:  # scoped with its line; never one of an unseen line
-            valuations.setdefault(v.offer_line_id, {})[v.basis] = v.amount / v.rate
-    return Snapshot(
-        lines, donors, funds, area_names, valuations, described, quantities, unconverted
+        if v.offer_line_id in snap.described:  # scoped with its line; never one of an unseen line
+            snap.valuations.setdefault(v.offer_line_id, {})[v.basis] = v.amount / v.rate
+    snap.published, snap.published_basis = _published_keys(session, snap.funds, fund_nation)
+    for iso3s in snap.published.values():
+        for code, name in nations.values():
+            if code in iso3s:
+                snap.donors.setdefault(code, Donor(code, name, code))
+    return snap
+
+
+def _add_line(
+    snap: Snapshot,
+    actor: Actor,
+    r: Any,
+    nations: Mapping[int, tuple[str, str]],
+    orgs: Mapping[int, tuple[str, int]],
+    area: str | None,
+    outcome: ledger.Outcomes | None,
+) -> None:
+    """Add one offer-line row (a result row of the query in :func:`snapshot`) to ``snap``."""
+    snap.quantities[r.id] = r.quantity
+    if donor_disclosed(actor, anonymise_donor=r.anonymise_donor):
+        code, name = nations[r.donor_nation_id]
+        donor = Donor(code, name, code)
+    else:
+        donor = Donor(UNDISCLOSED, UNDISCLOSED, "")
+    snap.donors.setdefault(donor.key, donor)
+    value: Decimal | None = None
+    if r.value_amount is not None:
+        if r.currency == "EUR":
+            value = r.value_amount
+        elif r.eur_rate:
+            value = r.value_amount / r.eur_rate
+        else:
+            snap.unconverted += 1
+    delivered = ZERO
+    if value is not None:
+        delivered = value * _delivered_fraction(r.stage, r.quantity, r.quantity_delivered, outcome)
+    fund: str | None = None
+    if r.channel is OfferChannel.POOLED_FUND and r.donor_organisation_id is not None:
+        fund = f"fund:{r.donor_organisation_id}"
+    snap.lines.append(
+        Line(
+            id=r.id,
+            parent_id=r.parent_id,
+            donor=donor.key,
+            value=value,
+            stage=STAGE_INDEX[r.stage],
+            delivered=delivered,
+            area=area,
+            month=r.announced_on.strftime("%Y-%m") if r.announced_on else None,
+            fund=fund,
+            fund_owner=fund is not None and orgs[r.donor_organisation_id][1] == r.donor_nation_id,
+        )
     )
+    if value is not None and r.valuation_basis is not None:
+        snap.valuations[r.id] = {r.valuation_basis: value}
+    snap.described[r.id] = (r.reference, r.description, r.valuation_basis)
+
+
+#: The EU institutions' funds and the key of the published release that attributes them to the EU
+#: members (Kiel's method: EU budget key × Commission and Council, EPF key × EPF, EIB key × EIB).
+EU_INSTITUTION_KEYS = (
+    ("peace facility", "epf_share", "EPF key"),
+    ("investment bank", "eib_share", "EIB capital key"),
+    ("commission", "budget_share", "EU budget key"),
+)
+
+
+def _published_keys(
+    session: Session, funds: Mapping[str, str], fund_nation: Mapping[str, str]
+) -> tuple[dict[str, dict[str, Decimal]], dict[str, str]]:
+    """Keys for the EU institutions' funds (organisations of the ``EUU`` nation, recognised by
+    name), from the latest imported tracker release that has EU keys; none without such a release.
+    They are used only for a fund with no recorded contributions (nsatu.reporting.counting)."""
+    eu = [f for f in funds if fund_nation.get(f) == EU_CODE]
+    if not eu:
+        return {}, {}
+    release = session.execute(
+        select(KielRelease.id, KielRelease.number)
+        .where(KielRelease.id.in_(select(KielEuKey.release_id)))
+        .order_by(KielRelease.number.desc())
+        .limit(1)
+    ).first()
+    if release is None:
+        return {}, {}
+    rows = session.scalars(
+        select(KielEuKey).where(KielEuKey.release_id == release.id, KielEuKey.iso3.is_not(None))
+    ).all()
+    keys: dict[str, dict[str, Decimal]] = {}
+    basis: dict[str, str] = {}
+    for fund in eu:
+        name = funds[fund].lower()
+        for marker, column, label in EU_INSTITUTION_KEYS:
+            if marker in name:
+                keys[fund] = {str(k.iso3): getattr(k, column) for k in rows}
+                basis[fund] = f"the {label} of Kiel Release {release.number}"
+                break
+    return keys, basis
 
 
 def _delivered_fraction(
@@ -266,7 +320,7 @@ def pipeline(session: Session, actor: Actor, params: Mapping[str, Any]) -> Repor
     snap = snapshot(session, actor)
     donor = _donor_param(params, snap)
     area = _area_param(params, snap)
-    result = counting.count(snap.lines)
+    result = counting.count(snap.lines, snap.published)
     by_line = {ln.id: ln for ln in snap.lines}
     month_area_bases: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     alt_n: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -381,15 +435,15 @@ def _fund_rows(snap: Snapshot, result: counting.Counted) -> list[dict[str, Any]]
     rows = []
     for fund, (paid, given) in sorted(result.funds.items()):
         keys = result.keys.get(fund, {})
+        shares = ", ".join(f"{snap.donors[d].name} {share:.4f}" for d, share in keys.items())
+        if fund in result.published:
+            shares = f"by {snap.published_basis[fund]}: {shares}"
         rows.append(
             {
                 "fund": snap.funds.get(fund, fund),
                 "contributed_eur": _eur(paid),
                 "given_eur": _eur(given),
-                "counted_for": ", ".join(
-                    f"{snap.donors[d].name} {share:.4f}" for d, share in keys.items()
-                )
-                or "the fund itself (no contributions recorded)",
+                "counted_for": shares or "the fund itself (no contributions recorded)",
             }
         )
     return rows
@@ -398,15 +452,21 @@ def _fund_rows(snap: Snapshot, result: counting.Counted) -> list[dict[str, Any]]
 def _fund_notes(snap: Snapshot, result: counting.Counted) -> list[str]:
     notes = []
     for fund, (paid, given) in sorted(result.funds.items()):
-        if fund in result.keys and paid != given:
+        name = snap.funds.get(fund, fund)
+        if fund in result.published and given > 0:
             notes.append(
-                f"{snap.funds.get(fund, fund)}: contributions of {_eur(paid)} EUR, lines of "
-                f"{_eur(given)} EUR; the fund's lines are what is counted."
+                f"{name}: no contributions to it are recorded; its lines ({_eur(given)} EUR) "
+                f"count for the EU members by {snap.published_basis[fund]}."
+            )
+        elif fund in result.keys and paid != given:
+            notes.append(
+                f"{name}: contributions of {_eur(paid)} EUR, lines of {_eur(given)} EUR; the "
+                "fund's lines are what is counted."
             )
         elif fund not in result.keys and given > 0:
             notes.append(
-                f"{snap.funds.get(fund, fund)}: no contributions to it are recorded, so its "
-                f"lines ({_eur(given)} EUR) count for the fund itself."
+                f"{name}: no contributions to it are recorded, so its lines ({_eur(given)} EUR) "
+                "count for the fund itself."
             )
     return notes
 
@@ -438,7 +498,7 @@ def dependence(session: Session, actor: Actor, params: Mapping[str, Any]) -> Rep
     k = STAGES.index(stage)
     snap = snapshot(session, actor)
     donor = _donor_param(params, snap)
-    result = counting.count(snap.lines)
+    result = counting.count(snap.lines, snap.published)
     by_area: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for (d, a, _), cell in result.cells.items():
         value = cell.delivered if k == len(STAGES) - 1 else cell.values[k]
