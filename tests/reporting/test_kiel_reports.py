@@ -209,8 +209,11 @@ def test_reports_need_an_imported_release(session: Session) -> None:
 
 def test_a_release_can_be_asked_for_by_number(imported: Session) -> None:
     assert _build(imported, "monthly", release="29").rows
-    with pytest.raises(NotFound):
+    assert _build(imported, "donors", release="7").rows
+    with pytest.raises(InvalidInput, match=r"release: 28 is not an imported release .*\(29\)"):
         _build(imported, "monthly", release="28")
+    with pytest.raises(InvalidInput, match="release: 7 is not an imported release with monthly"):
+        _build(imported, "monthly", release="7")
     with pytest.raises(InvalidInput, match="release"):
         _build(imported, "monthly", release="latest")
 

@@ -642,11 +642,20 @@ def _store(
     return ImportResult(release.number, status, counts, release.digests, tuple(notes))
 
 
+def releases(session: Session, *, item_level: bool) -> list[KielRelease]:
+    """The imported releases with item-level rows (R7-like) or with monthly rows (R29-like),
+    newest first."""
+    model: type[Any] = KielR7Row if item_level else KielMonth
+    return list(
+        session.scalars(
+            select(KielRelease)
+            .where(select(model.id).where(model.release_id == KielRelease.id).exists())
+            .order_by(KielRelease.number.desc())
+        )
+    )
+
+
 def latest_release(session: Session, *, item_level: bool) -> KielRelease | None:
     """The newest imported release with item-level rows (R7-like) or with monthly rows (R29-like)."""
-    model: type[Any] = KielR7Row if item_level else KielMonth
-    return session.scalars(
-        select(KielRelease)
-        .where(select(model.id).where(model.release_id == KielRelease.id).exists())
-        .order_by(KielRelease.number.desc())
-    ).first()
+    found = releases(session, item_level=item_level)
+    return found[0] if found else None

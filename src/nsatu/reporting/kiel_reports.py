@@ -37,7 +37,7 @@ from nsatu.db.models.kiel import (
     KielRelease,
 )
 from nsatu.errors import InvalidInput, NotFound
-from nsatu.reporting.kiel_import import latest_release
+from nsatu.reporting.kiel_import import releases
 from nsatu.reporting.registry import report
 from nsatu.reporting.table import Column, Report
 
@@ -65,18 +65,26 @@ def _pct(amount: Decimal, gdp: Decimal | None) -> Decimal | None:
 
 
 def _release(session: Session, params: Mapping[str, Any], *, item_level: bool) -> KielRelease:
+    """The release a report reads: ``release`` (a number) or the newest one with its kind of rows."""
     command = "nsatu import kiel-r7" if item_level else "nsatu import kiel-r29"
+    kind = "item-level rows" if item_level else "monthly rows"
+    candidates = releases(session, item_level=item_level)
+    if not candidates:
+        raise NotFound(f"no tracker release with {kind} is imported yet; run `{command}`")
     wanted = params.get("release")
     if wanted in (None, ""):
-        found = latest_release(session, item_level=item_level)
-    else:
-        try:
-            number = int(wanted)
-        except (TypeError, ValueError):
-            raise InvalidInput(f"release: {wanted!r} is not a number", field="release") from None
-        found = session.scalars(select(KielRelease).where(KielRelease.number == number)).first()
+        return candidates[0]
+    try:
+        number = int(wanted)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"release: {wanted!r} is not a number", field="release") from None
+    found = next((r for r in candidates if r.number == number), None)
     if found is None:
-        raise NotFound(f"no tracker release imported for this report yet; run `{command}`")
+        numbers = ", ".join(str(r.number) for r in candidates)
+        raise InvalidInput(
+            f"release: {number} is not an imported release with {kind} ({numbers})",
+            field="release",
+        )
     return found
 
 
