@@ -89,12 +89,17 @@ def _ids(body: dict[str, Any], key: str, packages: set[int]) -> set[int]:
     """Every id under ``key`` of the world's packages, in every count and gap list."""
     refs = [
         ref
-        for area in body["areas"]
+        for area in body["areas"].values()
         for count in ("ready", "waiting_for_equipment", "waiting_for_training")
         for ref in area[count]["packages"]
+        if ref["id"] in packages
     ]
-    refs += body["equipment_without_crews"] + body["crews_without_equipment"]
-    return {i for ref in refs if ref["package_id"] in packages for i in ref[key]}
+    refs += [
+        gap
+        for gap in body["equipment_without_crews"] + body["crews_without_equipment"]
+        if gap["package_id"] in packages
+    ]
+    return {i for ref in refs for i in ref[key]}
 
 
 @pytest.mark.parametrize("caller", EVERY_CALLER)
@@ -123,18 +128,23 @@ def test_readiness_per_area_for_a_coordinator(client: TestClient, world: World) 
     w, rw = world
     r = client.get("/api/training/readiness", params={"area": w.areas["air"].code})
     assert r.status_code == 200, r.text
-    (area,) = r.json()["areas"]
-    assert area["area"] == w.areas["air"].code
+    assert list(r.json()["areas"]) == [w.areas["air"].code]
+    area = r.json()["areas"][w.areas["air"].code]
     assert area["ready"]["count"] == 1
+    assert area["ready"]["package_ids"] == [rw.packages["ready"].id]
     assert area["ready"]["packages"][0]["code"] == rw.packages["ready"].code
     assert area["ready"]["packages"][0]["consignment_ids"] == [rw.consignments["ready"].id]
     assert area["ready"]["packages"][0]["event_ids"] == [w.events["e1"].id]
     assert area["waiting_for_equipment"]["count"] == 1
-    assert area["waiting_for_training"] == {"count": 0, "packages": []}
+    assert area["waiting_for_training"] == {"count": 0, "package_ids": [], "packages": []}
     gaps = r.json()["crews_without_equipment"]
     assert [g["code"] for g in gaps] == [rw.packages["equipment"].code]
-    assert gaps[0]["there_on"] == w.events["e3"].ends_on.isoformat()
-    assert gaps[0]["expected_on"] is None
+    assert gaps[0]["trained_on"] == w.events["e3"].ends_on.isoformat()
+    assert gaps[0]["equipment_expected_on"] is None
+    (ready,) = [p for p in r.json()["packages"] if p["id"] == rw.packages["ready"].id]
+    assert ready["status"] == "ready"
+    assert ready["equipment_on"] == (TODAY - dt.timedelta(days=10)).isoformat()
+    assert ready["readiness_on"] == ready["equipment_on"]
     # By id as well as by code.
     same = client.get("/api/training/readiness", params={"area": str(w.areas["air"].id)})
     assert same.json()["areas"] == r.json()["areas"]

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from nsatu.core.lifecycles import ParticipantStatus
 from nsatu.shared.schemas import Schema
-from nsatu.training import readiness as r
 from nsatu.training.schedule import SeatFill
 
 
@@ -44,129 +42,114 @@ class SeatFillRead(BaseModel):
 class PackageRefRead(BaseModel):
     """A capability package and the records its figure is made of."""
 
-    package_id: int
+    id: int
     code: str
     need_ids: list[int]
     consignment_ids: list[int]
     event_ids: list[int]
     seat_request_ids: list[int]
-
-    @classmethod
-    def of(cls, ref: r.PackageRef) -> PackageRefRead:
-        return cls(
-            package_id=ref.package_id,
-            code=ref.code,
-            need_ids=list(ref.need_ids),
-            consignment_ids=list(ref.consignment_ids),
-            event_ids=list(ref.event_ids),
-            seat_request_ids=list(ref.seat_request_ids),
-        )
 
 
 class ReadinessCountRead(BaseModel):
     count: int
+    package_ids: list[int]
     packages: list[PackageRefRead]
-
-    @classmethod
-    def of(cls, refs: Sequence[r.PackageRef]) -> ReadinessCountRead:
-        return cls(count=len(refs), packages=[PackageRefRead.of(x) for x in refs])
 
 
 class AreaReadinessRead(BaseModel):
-    area: str = Field(description="the capability area's code")
     name: str
     ready: ReadinessCountRead
-    waiting_for_equipment: ReadinessCountRead
+    waiting_for_equipment: ReadinessCountRead = Field(
+        description="a package waiting for both is counted under each wait"
+    )
     waiting_for_training: ReadinessCountRead
 
 
-class GapRead(BaseModel):
-    """Equipment delivered with its crews not trained (``there_on``: delivered on) or crews
-    trained with the equipment not there (``there_on``: trained on); ``expected_on``: when the
-    missing side is expected (``null``: not planned)."""
+class ComponentRead(BaseModel):
+    need_id: int
+    reference: str
+    component: str
+    equipment_on: dt.date | None = Field(description="the latest handover, actual or planned")
+    delivered: bool
+    state: str
+    allocation_ids: list[int]
+    consignment_ids: list[int]
 
+
+class CourseNeedRead(BaseModel):
+    need_id: int
+    course_id: int
+    course: str
+    seats_needed: int
+    seats_completed: int
+    seats_planned: int
+    trained_on: dt.date | None
+    planned_on: dt.date | None
+    seat_request_ids: list[int]
+    event_ids: list[int]
+    participant_ids: list[int]
+
+
+class PackageRead(BaseModel):
+    id: int
+    code: str
+    name: str
+    area: str
+    status: str
+    readiness_on: dt.date | None
+    equipment_on: dt.date | None
+    equipment_delivered: bool
+    training_on: dt.date | None
+    trained: bool
+    components: list[ComponentRead]
+    training: list[CourseNeedRead]
+
+
+class _GapIds(BaseModel):
     area: str
     package_id: int
     code: str
-    there_on: dt.date | None
-    expected_on: dt.date | None
     need_ids: list[int]
     consignment_ids: list[int]
     event_ids: list[int]
     seat_request_ids: list[int]
 
-    @classmethod
-    def of(cls, g: r.Gap) -> GapRead:
-        return cls(
-            area=g.area_code,
-            package_id=g.package_id,
-            code=g.code,
-            there_on=g.there_on,
-            expected_on=g.expected_on,
-            need_ids=list(g.need_ids),
-            consignment_ids=list(g.consignment_ids),
-            event_ids=list(g.event_ids),
-            seat_request_ids=list(g.seat_request_ids),
-        )
+
+class EquipmentWithoutCrewsRead(_GapIds):
+    delivered_on: dt.date | None
+    training_expected_on: dt.date | None = Field(description="null: not planned")
+
+
+class CrewsWithoutEquipmentRead(_GapIds):
+    trained_on: dt.date | None
+    equipment_expected_on: dt.date | None = Field(description="null: no handover date")
 
 
 class InvalidatedRead(BaseModel):
     package_id: int
-    requirement_id: int
+    need_id: int
     course_id: int
-    training_event_id: int
+    event_id: int
     seat_request_ids: list[int]
-    rule: str
+    rule: str = Field(description="collective_before_handover or currency")
     starts_on: dt.date
     ends_on: dt.date
     handover_on: dt.date
     detail: str
 
-    @classmethod
-    def of(cls, i: r.InvalidatedTraining) -> InvalidatedRead:
-        return cls(
-            package_id=i.package_id,
-            requirement_id=i.requirement_id,
-            course_id=i.course_id,
-            training_event_id=i.training_event_id,
-            seat_request_ids=list(i.seat_request_ids),
-            rule=i.rule,
-            starts_on=i.starts_on,
-            ends_on=i.ends_on,
-            handover_on=i.handover_on,
-            detail=i.detail,
-        )
-
 
 class ReadinessRead(BaseModel):
-    """Per capability area, the packages ready, waiting for equipment and waiting for training
-    (a package waiting for both is in both), each with the ids of its records; the two gap lists;
-    the training invalidated by a handover that moved."""
+    """The JSON of ``nsatu training readiness --json`` (:func:`nsatu.training.readiness.as_dict`):
+    per capability area (keyed by its code) the packages ready, waiting for equipment and waiting
+    for training, each with the ids of its records; the packages with their dates; the two gap
+    lists; the training invalidated by a handover that moved."""
 
     today: dt.date
-    areas: list[AreaReadinessRead]
-    equipment_without_crews: list[GapRead]
-    crews_without_equipment: list[GapRead]
-    invalidated: list[InvalidatedRead]
-
-    @classmethod
-    def of(cls, x: r.Readiness) -> ReadinessRead:
-        return cls(
-            today=x.today,
-            areas=[
-                AreaReadinessRead(
-                    area=a.code,
-                    name=a.name,
-                    ready=ReadinessCountRead.of(a.ready),
-                    waiting_for_equipment=ReadinessCountRead.of(a.waiting_for_equipment),
-                    waiting_for_training=ReadinessCountRead.of(a.waiting_for_training),
-                )
-                for a in x.areas
-            ],
-            equipment_without_crews=[GapRead.of(g) for g in x.equipment_without_crews],
-            crews_without_equipment=[GapRead.of(g) for g in x.crews_without_equipment],
-            invalidated=[InvalidatedRead.of(i) for i in x.invalidated],
-        )
+    areas: dict[str, AreaReadinessRead]
+    packages: list[PackageRead]
+    equipment_without_crews: list[EquipmentWithoutCrewsRead]
+    crews_without_equipment: list[CrewsWithoutEquipmentRead]
+    invalidated_training: list[InvalidatedRead]
 
 
 # --- The seat plan ---------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def get_readiness(
     on: Annotated[dt.date | None, Query(description="the day (ISO 8601); default: today")] = None,
 ) -> Any:
     key: str | int | None = int(area) if area is not None and area.isdigit() else area
-    return ReadinessRead.of(readiness.readiness(session, area=key, today=on or today()))
+    return readiness.as_dict(readiness.readiness(session, area=key, today=on or today()))
 
 
 @router.get(
