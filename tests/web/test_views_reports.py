@@ -18,6 +18,7 @@ from nsatu.core.enums import Releasability
 from nsatu.reporting import registry
 from nsatu.reporting.table import Column, Report
 from nsatu.web.views import report_charts
+from tests.factories import make_offer
 from tests.reporting.fixture_reports import DONORS, LONG, LONG_ROWS, OFFERS, registered
 from tests.reporting.test_public import seed_release
 from tests.web.conftest import MakeClient
@@ -238,3 +239,18 @@ def test_a_report_without_its_own_chart_gets_bars_of_its_first_figure() -> None:
 )  # fmt: skip
 def test_cells_are_shown_by_their_kind(value: object, kind: str, shown: str) -> None:
     assert report_charts.cell(value, kind) == shown
+
+
+def test_public_text_is_escaped_on_the_public_page(
+    session_factory: sessionmaker[Session], anonymous_client: TestClient
+) -> None:
+    with session_factory() as s:
+        make_offer(
+            s, reference="PUB-HOSTILE", description='<img src=x onerror="alert(1)">',
+            releasability=Releasability.PUBLIC,
+        )  # fmt: skip
+        s.commit()
+    r = anonymous_client.get("/public")
+    assert r.status_code == 200
+    assert "PUB-HOSTILE" in r.text
+    assert "<img src=x" not in r.text and "&lt;img src=x" in r.text

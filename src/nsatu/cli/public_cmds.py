@@ -21,15 +21,12 @@ HELP = "Write the public release (public records and aggregates only) as static 
 WRITER = "nsatu.web.static_export:write_public_release"
 
 
-def public_release_command(
-    output: Path = typer.Option(
-        ..., "--output", "-o", help="The folder to write (made if missing).", show_default=False
-    ),
-    as_json: bool = JsonOpt,
-) -> None:
-    """Write the public release as a folder of static files that opens offline from disk:
-    index.html, a CSV per table, release.json, release.xlsx and the page's assets. Only records
-    released as public; donors who asked to stay anonymous are shown as undisclosed."""
+#: The name ``nsatu report`` dispatches to :func:`export_public_release` (its NAME argument).
+NAME = "public-release"
+
+
+def export_public_release(output: Path, *, as_json: bool = False) -> None:
+    """Write the public release into the folder ``output`` and print what was written."""
     module, _, name = WRITER.partition(":")
     write_public_release = getattr(importlib.import_module(module), name)
     with unit_of_work() as session:
@@ -57,6 +54,20 @@ def public_release_command(
     )
 
 
+def public_release_command(
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="The folder to write (made if missing).", show_default=False
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Write the public release as a folder of static files that opens offline from disk:
+    index.html, a CSV per table, release.json, release.xlsx and the page's assets. Only records
+    released as public; donors who asked to stay anonymous are shown as undisclosed."""
+    export_public_release(output, as_json=as_json)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``public-release`` to ``app`` (the ``report`` group)."""
+    """Add ``public-release`` as a command of ``app`` (a group with subcommands; ``nsatu report``
+    takes a report's NAME as its argument instead, so it calls :func:`export_public_release` when
+    NAME is ``public-release``)."""
     app.command("public-release", help=HELP)(public_release_command)
