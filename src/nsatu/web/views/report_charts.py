@@ -332,10 +332,10 @@ def pipeline(report: Report) -> list[Chart]:
             "Stage funnel: announced → delivered",
             "bar",
             [s.capitalize() for s, _ in found],
-            [{"label": "Value at or past the stage", "data": [v for _, v in found],
+            [{"label": "EUR that reached the stage", "data": [v for _, v in found],
               "backgroundColor": [PALETTE[i % len(PALETTE)] for i in range(len(found))]}],
             indexAxis="y",
-            scales={"x": {"beginAtZero": True}},
+            scales={"x": _axis("EUR", beginAtZero=True)},
         )
     ]  # fmt: skip
 
