@@ -118,3 +118,21 @@ def test_alternative_valuations_from_the_command_line(committed_url: str) -> Non
     own = nsatu(committed_url, "offers", "valuations", "set", "CLI-1", "--basis",
                 "replacement_cost", "--amount", "1", "--currency", "EUR")  # fmt: skip
     assert own.exit_code == 2 and "basis" in own.output
+
+
+def test_the_public_release_is_reached_through_nsatu_report(
+    committed_url: str, tmp_path: Path
+) -> None:
+    _seed(committed_url)
+    out = tmp_path / "release"
+    assets = str(Path(__file__).resolve().parents[2] / "node_modules")
+    r = runner.invoke(
+        app,
+        ["--database-url", committed_url, "report", "public-release", "-o", str(out), "--json"],
+        env={"COLUMNS": "200", "NSATU_ASSETS_DIR": assets},
+    )
+    assert r.exit_code == 0, r.output
+    assert (out / "index.html").is_file()
+    assert json.loads(r.output)["index"].endswith("index.html")
+    missing = nsatu(committed_url, "report", "public-release")
+    assert missing.exit_code == 2 and "--output" in missing.output

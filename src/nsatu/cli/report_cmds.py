@@ -4,7 +4,8 @@
 as a JSON list, one object per row; CSV has a header of the column keys; XLSX is the workbook laid
 out like the tracker's Country Summary (the report's sheets, Sources, Notes) and needs
 ``--output``. Report parameters are given as ``--param KEY=VALUE`` (repeatable). The command runs
-as the CLI's system actor, so it sees every record.
+as the CLI's system actor, so it sees every record. ``nsatu report public-release --output DIR``
+writes the public release instead (:mod:`nsatu.cli.public_cmds`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from nsatu.cli import public_cmds
 from nsatu.cli.common import (
     EXIT_USER_ERROR,
     JsonOpt,
@@ -78,7 +80,11 @@ def report_command(
     ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Compute a report and print or write it; without NAME, list the reports."""
+    """Compute a report and print or write it; without NAME, list the reports.
+
+    NAME public-release writes the public release (public records and aggregates only) as a folder
+    of static files: nsatu report public-release --output DIR.
+    """
     from nsatu.reporting import export, registry
 
     if as_json:
@@ -94,6 +100,13 @@ def report_command(
                 ("name", "title", "summary"),
                 [(s.name, s.title, s.summary) for s in specs],
             )
+        return
+    if name == public_cmds.NAME:
+        # Not a report but the public release as a folder of static files (nsatu.cli.public_cmds).
+        if output is None:
+            fail("--output: the public release is written to a folder; give --output DIR",
+                 code=EXIT_USER_ERROR, as_json=as_json)  # fmt: skip
+        public_cmds.export_public_release(output, as_json=as_json)
         return
     if fmt is ReportFormat.XLSX and output is None:
         fail(
