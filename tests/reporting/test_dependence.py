@@ -10,9 +10,14 @@ import pytest
 from sqlalchemy.orm import Session
 
 from nsatu.core.access import PUBLIC, Actor, system_actor
-from nsatu.core.enums import OfferChannel, OrganisationKind, Releasability
-from nsatu.core.lifecycles import AllocationStatus, OfferStage, RequirementStatus
-from nsatu.db.models import Allocation, Organisation
+from nsatu.core.enums import OfferChannel, OrganisationKind, Releasability, SiteKind
+from nsatu.core.lifecycles import (
+    AllocationStatus,
+    ConsignmentStatus,
+    OfferStage,
+    RequirementStatus,
+)
+from nsatu.db.models import Allocation, Consignment, ConsignmentLine, Organisation
 from nsatu.db.scoping import set_actor
 from nsatu.errors import InvalidInput
 from nsatu.reporting import registry
@@ -22,6 +27,7 @@ from tests.factories import (
     make_nation,
     make_offer,
     make_requirement,
+    make_site,
 )
 
 D = Decimal
@@ -55,20 +61,23 @@ def world(session: Session) -> dict[str, Any]:
     make_offer(session, donor=a, value_amount=D(50), **eur, **pooled)
     make_offer(session, donor=fund_nation, item_type_id=gun.id, value_amount=D(200), **eur,
                **pooled)  # fmt: skip
-    # Needs: priority 1 wants 10 radars, all from A (4 delivered by ledger-less stage? none);
-    # priority 2 wants 10 radars, 5 from A.
+    # Needs: priority 1 and priority 2 each want 10 radars and have 5 of A's allocated.
     p1 = make_requirement(session, capability_area=air, item_type_id=radar.id, priority=1,
                           quantity_requested=D(10), status=RequirementStatus.PUBLISHED,
                           releasability=Releasability.PUBLIC)  # fmt: skip
     p2 = make_requirement(session, capability_area=air, item_type_id=radar.id, priority=2,
                           quantity_requested=D(10), status=RequirementStatus.PUBLISHED,
                           releasability=Releasability.PUBLIC)  # fmt: skip
+    allocations = []
     for need, qty in ((p1, 5), (p2, 5)):
-        session.add(Allocation(offer_line_id=a_radars.id, requirement_id=need.id,
-                               quantity=D(qty), status=AllocationStatus.ACCEPTED,
-                               releasability=Releasability.PUBLIC))  # fmt: skip
+        allocation = Allocation(offer_line_id=a_radars.id, requirement_id=need.id,
+                                quantity=D(qty), status=AllocationStatus.ACCEPTED,
+                                releasability=Releasability.PUBLIC)  # fmt: skip
+        session.add(allocation)
+        allocations.append(allocation)
     session.flush()
-    return {"a": a, "b": b, "fund_nation": fund_nation}
+    return {"a": a, "b": b, "fund_nation": fund_nation, "radars": a_radars,
+            "allocations": allocations}  # fmt: skip
 
 
 def test_shares_top_donor_and_hhi_per_area(session: Session, world: dict[str, Any]) -> None:
@@ -110,3 +119,24 @@ def test_dependence_by_stage_and_scope(session: Session, world: dict[str, Any]) 
     # The public sees the public lines only (the pooled ones are public too here).
     public = build(session, PUBLIC)
     assert {r["capability_area"] for r in public.rows} >= {"Dep air", "Dep artillery"}
+
+
+def test_what_was_delivered_does_not_vanish(session: Session, world: dict[str, Any]) -> None:
+    # 3 of the priority-2 allocation's 5 radars were handed over (no receipt yet: delivered), on
+    # a line that names that allocation: it is credited with them, not the earlier one.
+    depot, handover = make_site(session, kind=SiteKind.DEPOT), make_site(session)
+    consignment = Consignment(reference="DEP-C1", origin_site_id=depot.id,
+                              destination_site_id=handover.id,
+                              status=ConsignmentStatus.HANDED_OVER)  # fmt: skip
+    session.add(consignment)
+    session.flush()
+    session.add(ConsignmentLine(consignment_id=consignment.id, offer_line_id=world["radars"].id,
+                                allocation_id=world["allocations"][1].id,
+                                quantity=D(3)))  # fmt: skip
+    session.flush()
+    report = build(session, system_actor("test"), donor="QDA")
+    lost = {r["priority"]: r for r in report.extra["if_vanish"]}
+    assert (lost[2]["coverage_before"], lost[2]["coverage_after"]) == (D("0.5"), D("0.3"))
+    assert lost[2]["undelivered_eur"] == D("60.00")  # 2 radars at 30 EUR
+    assert lost[1]["coverage_after"] == 0  # nothing of the priority-1 allocation arrived
+    assert lost[1]["undelivered_eur"] == D("150.00")

@@ -575,14 +575,20 @@ def vanish(
         )
     )
     by_line = {ln.id: ln for ln in snap.lines}
+    # What each allocation got delivered: every accepted allocation of the same offer lines
+    # competes for their consigned units (nsatu.delivery.ledger), not only those counted here.
     by_offer: dict[int, list[Allocation]] = defaultdict(list)
-    for a in allocations:
+    for a in session.scalars(
+        select(Allocation)
+        .where(
+            Allocation.status == AllocationStatus.ACCEPTED,
+            Allocation.offer_line_id.in_(sorted({a.offer_line_id for a in allocations})),
+        )
+        .order_by(Allocation.id)
+    ):
         by_offer[a.offer_line_id].append(a)
-    outcomes = ledger.offer_outcomes(session, sorted(by_offer))
-    delivered: dict[int, Decimal] = {}
-    for offer_id, allocs in by_offer.items():
-        for aid, share in ledger.split(outcomes[offer_id], allocs).items():
-            delivered[aid] = share.delivered
+    shares = ledger.allocation_outcomes(session, by_offer)
+    delivered = {a.id: shares[a.id].delivered for a in allocations if a.id in shares}
     # Who an allocation's undelivered units belong to (a fund line's: its contributors).
     owners: dict[int, Mapping[str, Decimal]] = {}
     for a in allocations:
