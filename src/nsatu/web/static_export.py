@@ -177,7 +177,14 @@ def write_public_release(session: Session, out: Path, *, assets_dir: Path) -> St
     write("index.html", html.encode("utf-8"))
     return StaticExport(
         directory=out,
-        files=[*written, *(f"{ASSETS}/{p.name}" for p in sorted((out / ASSETS).iterdir()))],
+        files=[
+            *written,
+            *(
+                p.relative_to(out).as_posix()
+                for p in sorted((out / ASSETS).rglob("*"))
+                if p.is_file()
+            ),
+        ],
         offers=len(release.offers),
         needs=len(release.needs),
         reports=[r.name for r in release.reports],
