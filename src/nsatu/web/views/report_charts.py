@@ -31,7 +31,8 @@ AID_TYPES = (
 )
 PALETTE = ("#1f4e79", "#5b9bd5", "#a9d18e", "#f4b183", "#8e7cc3", "#c00000", "#7f7f7f")
 STAGES = ("announced", "committed", "allocated", "contracted", "shipped", "delivered")
-#: Most bars a chart shows (the table under it holds every row).
+#: Most bars a chart shows (the largest first where a chart orders them; the CSV and XLSX
+#: downloads hold every row).
 MAX_BARS = 40
 
 
