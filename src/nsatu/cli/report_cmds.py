@@ -131,6 +131,8 @@ def report_command(
         _emit(text.encode("utf-8"), output)
         return
     title = report.title if table is None else f"{report.title}: {table}"
+    # A terminal is narrow: columns without a single value are left out of the table.
+    columns = [c for c in columns if any(row.get(c.key) is not None for row in rows)] or columns
     print_table(
         title,
         [c.label for c in columns],
