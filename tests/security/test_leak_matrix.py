@@ -40,6 +40,8 @@ from nsatu.core.access import (
     may_change_reference,
     may_change_training,
     may_record_tracking_event,
+    may_write_participant,
+    may_write_seat_request,
     need_visible,
     offer_visible,
     seat_request_visible,
@@ -301,7 +303,9 @@ def _seat_request_creates(w: World) -> list[CreateCase]:
         CreateCase(
             f"seats on {owner}'s event",
             {"training_event_id": event.id, "seats": 1},
-            lambda actor, h=w.nations[owner].id: may_change_training(actor, host_nation_id=h),
+            lambda actor, h=w.nations[owner].id: may_write_seat_request(
+                actor, host_nation_id=h, op="create"
+            ),
         )
         for owner, event in w.refs["event"].items()
     ]
@@ -312,7 +316,9 @@ def _participant_creates(w: World) -> list[CreateCase]:
         CreateCase(
             f"participant on {owner}'s request",
             {"reference": "SEC-NEW-1", "seat_request_id": request.id},
-            lambda actor, h=w.nations[owner].id: may_change_training(actor, host_nation_id=h),
+            lambda actor, h=w.nations[owner].id: may_write_participant(
+                actor, host_nation_id=h, op="create"
+            ),
         )
         for owner, request in w.refs["seat_request"].items()
     ]
@@ -423,7 +429,7 @@ COLLECTIONS: dict[str, Collection] = {
             "seat-requests",
             models.SeatRequest,
             lambda a, f: seat_request_visible(a, **f),
-            training,
+            lambda a, f, op: may_write_seat_request(a, host_nation_id=f["host_nation_id"], op=op),
             {"note": "changed"},
             _seat_request_creates,
             SEAT_REQUEST,
@@ -432,7 +438,7 @@ COLLECTIONS: dict[str, Collection] = {
             "participants",
             models.Participant,
             lambda a, f: seat_request_visible(a, **f),
-            training,
+            lambda a, f, op: may_write_participant(a, host_nation_id=f["host_nation_id"], op=op),
             {"crew_role": "operator"},
             _participant_creates,
             PARTICIPANT,

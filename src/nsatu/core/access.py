@@ -264,6 +264,31 @@ def may_change_training(actor: Actor, *, host_nation_id: int) -> bool:
     return actor.role is Role.TRAINING_COORDINATOR and host_nation_id == actor.nation_id
 
 
+#: What the recipient's planner does to seat requests (asks for seats, changes and cancels its
+#: requests) and to participants (nominates people, withdraws them); the host decides the rest.
+RECIPIENT_SEAT_OPS = frozenset({"create", "update", "cancel"})
+RECIPIENT_PARTICIPANT_OPS = frozenset({"create", "withdraw"})
+
+
+def may_write_seat_request(actor: Actor, *, host_nation_id: int | None, op: str) -> bool:
+    """May ``actor`` make ``op`` (create, update, or a lifecycle action) on a seat request on
+    training hosted by ``host_nation_id`` (``None``: a capability area only)? The host's training
+    coordinator decides on requests; the recipient's planner asks for seats."""
+    if actor.role is Role.RECIPIENT_PLANNER:
+        return op in RECIPIENT_SEAT_OPS
+    if host_nation_id is None:
+        return actor.role is Role.COORDINATOR
+    return may_change_training(actor, host_nation_id=host_nation_id)
+
+
+def may_write_participant(actor: Actor, *, host_nation_id: int, op: str) -> bool:
+    """May ``actor`` make ``op`` on a participant of training hosted by ``host_nation_id``? The
+    recipient's planner nominates and withdraws its people; the host records the rest."""
+    if actor.role is Role.RECIPIENT_PLANNER:
+        return op in RECIPIENT_PARTICIPANT_OPS
+    return may_change_training(actor, host_nation_id=host_nation_id)
+
+
 def may_record_tracking_event(
     actor: Actor, *, site_id: int | None, kind: TrackingEventKind
 ) -> bool:

@@ -3,7 +3,9 @@
 A course belongs to its host nation. An event belongs to its course's host nation and to the
 nation offering it. A seat request belongs to the hosts of the course it asks for and of the event
 it is assigned to; a participant belongs to the owners of its seat request. A training
-coordinator writes only what its own nation owns.
+coordinator writes only what its own nation owns. The recipient's planner asks for seats (creates,
+changes and cancels seat requests) and nominates and withdraws participants
+(:func:`nsatu.core.access.may_write_seat_request`, :func:`~nsatu.core.access.may_write_participant`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nsatu.core.access import Actor, may_change_training
+from nsatu.core import access
+from nsatu.core.access import Actor, Role, may_change_training
 from nsatu.db.crud import Write
 from nsatu.db.models import Course, SeatRequest, TrainingEvent
 from nsatu.errors import PermissionDenied
@@ -48,6 +51,13 @@ def owns(actor: Actor, hosts: Iterable[int]) -> bool:
 
 def may_write_seat_request(session: Session, actor: Actor, write: Write) -> None:
     role = actor.role.label
+    if actor.role is Role.RECIPIENT_PLANNER:
+        if not access.may_write_seat_request(actor, host_nation_id=None, op=write.op):
+            raise PermissionDenied(
+                f"a {role} asks for seats, changes and cancels its requests; the host decides "
+                f"on them ({write.op} is the host's)"
+            )
+        return
     if write.row is not None and not owns(
         actor, request_hosts(session, write.row.course_id, write.row.training_event_id)
     ):
@@ -87,6 +97,12 @@ def may_write_participant(session: Session, actor: Actor, write: Write) -> None:
     the actor does not see is refused like another nation's (one answer for both, so a refusal
     tells nothing about requests it cannot see)."""
     role = actor.role.label
+    if actor.role is Role.RECIPIENT_PLANNER:
+        if not access.may_write_participant(actor, host_nation_id=0, op=write.op):
+            raise PermissionDenied(
+                f"a {role} nominates and withdraws people; the host records the rest"
+            )
+        return
     if write.row is not None and not owns(
         actor,
         _hosts_of_request_id(session, write.row.seat_request_id)
