@@ -173,9 +173,9 @@ def parse_filters(params: Mapping[str, Any]) -> Filters:
             f"course_type: one of {allowed}, not {course_type!r}", field="course_type"
         )
     host = str(params.get("host_nation") or "").strip().upper() or None
-    if host is not None and not (len(host) == 3 and host.isascii() and host.isalpha()):
+    if host is not None and not (len(host) == 3 and host.isascii() and host.isalnum()):
         raise InvalidInput(
-            f"host_nation: a nation's code (three letters), not {host!r}", field="host_nation"
+            f"host_nation: a nation's three-character code, not {host!r}", field="host_nation"
         )
     return Filters(
         start=start,

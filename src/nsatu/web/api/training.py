@@ -78,7 +78,7 @@ def get_statistics(
         str | None, Query(alias="to", pattern=MONTH, description="last month, YYYY-MM")
     ] = None,
     host_nation: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="the host nation's code")
+        str | None, Query(pattern=r"^[A-Za-z0-9]{3}$", description="the host nation's code")
     ] = None,
     course_type: Annotated[
         str | None,
