@@ -100,6 +100,7 @@ def report_command(
                 ("name", "title", "summary"),
                 [(s.name, s.title, s.summary) for s in specs],
             )
+            typer.echo(f"also: nsatu report {public_cmds.NAME} --output DIR ({public_cmds.HELP})")
         return
     if name == public_cmds.NAME:
         # Not a report but the public release as a folder of static files (nsatu.cli.public_cmds).
