@@ -53,6 +53,8 @@ def test_demo_training_size_links_statuses_and_board(session: Session) -> None:
     }
     assert all(n >= 1 for n in totals.values()), totals
     assert board.equipment_without_crews and board.crews_without_equipment
+    # The demo's slipped handover invalidates collective training booked before it.
+    assert {i.rule for i in board.invalidated} == {"collective_before_handover"}
     # Loading again does nothing.
     assert training.load_training(session, today=TODAY).courses == 0
 

@@ -17,6 +17,8 @@ references; real training data is not public.
   assigned to an event (for the seat plan), some naming only a capability area.
 - Participants in every status: completed, failed, withdrawn, accepted but absent (no-shows),
   attended with the result pending, accepted and nominated for coming events.
+- One handover slips (a delay scan through the ingest) past the start of the collective course
+  its crews are booked on, so the board lists the training the slip invalidates.
 
 Runs after the execution picture (``nsatu.demo.execution``): the readiness board then shows
 packages ready, waiting for equipment and waiting for training.
@@ -33,9 +35,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nsatu.core.enums import CourseType, CrewRole, SiteKind, TrainingFunding
+from nsatu.core.enums import CourseType, CrewRole, SiteKind, TrackingEventKind, TrainingFunding
 from nsatu.core.lifecycles import (
     AllocationStatus,
+    ConsignmentStatus,
     ParticipantStatus,
     SeatRequestStatus,
     TrainingEventStatus,
@@ -44,6 +47,7 @@ from nsatu.db.models import (
     Allocation,
     CapabilityArea,
     CapabilityPackage,
+    Consignment,
     Course,
     CrewRequirement,
     ItemType,
@@ -55,6 +59,7 @@ from nsatu.db.models import (
     Site,
     TrainingEvent,
 )
+from nsatu.logistics import ingest
 from nsatu.training import readiness
 
 DEFAULT_SEED = 6
@@ -579,6 +584,56 @@ def _others(b: _Builder, courses: list[Course]) -> None:
     b.session.flush()
 
 
+def _slip(b: _Builder) -> int:
+    """One handover slips: a consignment on its way to a package whose crews are booked on a
+    collective course gets a delay scan with an ETA after that course starts, so the board lists
+    the training the slip invalidates. Returns the tracking events stored (0 or 1)."""
+    board = readiness.readiness(b.session, today=b.today)
+    collective = set(
+        b.session.scalars(select(Course.id).where(Course.course_type == CourseType.COLLECTIVE))
+    )
+    moving = set(
+        b.session.scalars(
+            select(Consignment.id).where(
+                Consignment.status.in_([ConsignmentStatus.IN_TRANSIT, ConsignmentStatus.AT_HUB])
+            )
+        )
+    )
+    for pkg in board.packages:
+        booked = [t for t in pkg.training if t.course_id in collective and t.seats_planned]
+        cons = [c for c in pkg.consignment_ids if c in moving]
+        if not booked or not cons:
+            continue
+        starts = b.session.scalars(
+            select(TrainingEvent.starts_on).where(
+                TrainingEvent.id.in_({e for t in booked for e in t.event_ids}),
+                TrainingEvent.status.not_in(
+                    [TrainingEventStatus.COMPLETED, TrainingEventStatus.CANCELLED]
+                ),
+            )
+        ).all()
+        if not starts:
+            continue
+        consignment = b.session.get(Consignment, cons[0])
+        assert consignment is not None
+        eta = max(starts) + dt.timedelta(days=10)
+        # Early on the day of loading (an event in the future is refused by the ingest).
+        reported = min(
+            dt.datetime.combine(b.today, dt.time(0, 30), tzinfo=dt.UTC),
+            dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+        )
+        event = ingest.EventIn(
+            event_id=f"{consignment.reference}-demo-slip",
+            consignment=consignment.reference,
+            kind=TrackingEventKind.DELAYED,
+            occurred_at=reported,
+            new_eta=dt.datetime.combine(eta, dt.time(12), tzinfo=dt.UTC),
+            note="SYNTHETIC: handover slipped (vehicles held for repairs at the hub)",
+        )
+        return ingest.ingest(b.session, [event]).applied
+    return 0
+
+
 def load_training(session: Session, *, today: dt.date, seed: int = DEFAULT_SEED) -> TrainingReport:
     """Load the demo's training (see the module docstring) into a database holding the demo and
     its execution picture; nothing when courses exist already. Flushes, never commits."""
@@ -595,6 +650,7 @@ def load_training(session: Session, *, today: dt.date, seed: int = DEFAULT_SEED)
     _others(b, list(courses.values()))
     session.add_all(b.people)
     session.flush()
+    _slip(b)
     return TrainingReport(
         host_nations=len(hosts),
         training_centres=len({c.id for c in centres.values()}),
