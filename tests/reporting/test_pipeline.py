@@ -22,7 +22,7 @@ from nsatu.db.models import Organisation
 from nsatu.db.models.kiel import KielEuKey, KielRelease
 from nsatu.db.models.offer import OfferLineValuation
 from nsatu.db.scoping import set_actor
-from nsatu.errors import InvalidInput, NotFound, PermissionDenied
+from nsatu.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from nsatu.offers import valuations
 from nsatu.offers.valuation_schemas import ValuationCreate
 from nsatu.reporting import counting, registry
@@ -422,3 +422,13 @@ def test_the_eu_institutions_count_for_the_members_by_the_releases_keys(
     assert any("EPF key of Kiel Release 7" in n for n in report.notes)
     (fund,) = report.extra["funds"]
     assert fund["counted_for"].startswith("by the EPF key of Kiel Release 7")
+
+
+def test_a_parent_cycle_written_around_the_service_is_a_conflict(session: Session) -> None:
+    first, second = make_offer(session), make_offer(session)
+    first.parent_id, second.parent_id = second.id, first.id
+    session.flush()
+    with pytest.raises(Conflict, match="cycle"):
+        build(session, system_actor("test"))
+    with pytest.raises(Conflict, match="cycle"):
+        registry.get("dependence").build(session, system_actor("test"), {})

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from nsatu.core.access import PUBLISHED_NEED_STATES, Actor, donor_disclosed
 from nsatu.core.enums import OfferChannel, ValuationBasis
 from nsatu.core.lifecycles import AllocationStatus, OfferStage
+from nsatu.core.pledges import PledgeCycleError
 from nsatu.db.models import (
     Allocation,
     CapabilityArea,
@@ -32,7 +33,7 @@ from nsatu.db.models import (
 from nsatu.db.models.kiel import KielEuKey, KielRelease
 from nsatu.db.models.offer import OfferLineValuation
 from nsatu.delivery import ledger
-from nsatu.errors import InvalidInput
+from nsatu.errors import Conflict, InvalidInput
 from nsatu.reporting import counting
 from nsatu.reporting.counting import STAGES, UNASSIGNED, ZERO, Line
 from nsatu.reporting.registry import report
@@ -238,6 +239,14 @@ def _published_keys(
     return keys, basis
 
 
+def _count(snap: Snapshot) -> counting.Counted:
+    try:
+        return counting.count(snap.lines, snap.published)
+    except PledgeCycleError as exc:
+        # The offers service never links a cycle; data written around it is reported, not a 500.
+        raise Conflict(f"offer lines: {exc}; unlink one of them to count the tree") from None
+
+
 def _delivered_fraction(
     stage: OfferStage,
     quantity: Decimal | None,
@@ -320,7 +329,7 @@ def pipeline(session: Session, actor: Actor, params: Mapping[str, Any]) -> Repor
     snap = snapshot(session, actor)
     donor = _donor_param(params, snap)
     area = _area_param(params, snap)
-    result = counting.count(snap.lines, snap.published)
+    result = _count(snap)
     by_line = {ln.id: ln for ln in snap.lines}
     month_area_bases: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     alt_n: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -498,7 +507,7 @@ def dependence(session: Session, actor: Actor, params: Mapping[str, Any]) -> Rep
     k = STAGES.index(stage)
     snap = snapshot(session, actor)
     donor = _donor_param(params, snap)
-    result = counting.count(snap.lines, snap.published)
+    result = _count(snap)
     by_area: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for (d, a, _), cell in result.cells.items():
         value = cell.delivered if k == len(STAGES) - 1 else cell.values[k]
