@@ -77,6 +77,12 @@ def test_course_fields_item_types_and_prerequisites(client: TestClient, session:
         f"/api/courses/{course['id']}", json={"version": course["version"], "item_type_ids": []}
     )
     assert r.status_code == 200 and r.json()["item_type_ids"] == []
+    # A change of a list alone bumps the version: a write based on the old one is stale.
+    assert r.json()["version"] == course["version"] + 1
+    stale = client.patch(
+        f"/api/courses/{course['id']}", json={"version": course["version"], "item_type_ids": items}
+    )
+    assert stale.status_code == 409 and stale.json()["field"] == "version"
     r = client.post("/api/courses", json={**_body(course), "code": "X-1", "item_type_ids": [2**30]})
     assert r.status_code == 422 and r.json()["field"] == "item_type_ids"
 

@@ -18,6 +18,7 @@ from nsatu.core.lifecycles import (
     SeatRequestStatus,
     TrainingEventStatus,
 )
+from nsatu.db.base import utcnow
 from nsatu.db.crud import Resource, Write, check_foreign_keys, check_owner
 from nsatu.db.models import (
     Allocation,
@@ -235,9 +236,18 @@ def _course_before_create(session: Session, v: dict[str, Any]) -> None:
     _course_lists(session, v, None)
 
 
+def _touch_for_lists(ch: dict[str, Any], *names: str) -> None:
+    """A change of a list only (rows of an association table) writes no column of the row itself,
+    so it would neither bump the version (a stale write would go through) nor leave an audit
+    entry: the row's ``updated_at`` is set with it, which does both."""
+    if any(n in ch for n in names):
+        ch["updated_at"] = utcnow()
+
+
 def _course_before_update(session: Session, obj: Course, ch: dict[str, Any]) -> None:
     _check_course(session, ch, obj.id)
     _course_lists(session, ch, obj.id)
+    _touch_for_lists(ch, "item_types", "prerequisites")
 
 
 def _course_where(f: s.CourseFilter) -> list[ColumnElement[bool]]:
@@ -354,6 +364,7 @@ def _event_before_update(session: Session, obj: TrainingEvent, ch: dict[str, Any
     if "host_nation_id" in ch:
         _check_event_host(session, ch["host_nation_id"])
     _instructors(session, ch)
+    _touch_for_lists(ch, "instructor_nations")
     if "seats_offered" in ch:
         held = seats_held(session, obj.id)
         if ch["seats_offered"] < held:
@@ -508,6 +519,7 @@ def _seat_before_update(session: Session, obj: SeatRequest, ch: dict[str, Any]) 
     if any(name in ch for name in _REQUEST_FIELDS):
         _check_request(session, {n: getattr(obj, n) for n in _REQUEST_FIELDS} | ch)
     _completed_courses(session, ch)
+    _touch_for_lists(ch, "completed_courses")
     event_id = ch.get("training_event_id", obj.training_event_id)
     moved = "training_event_id" in ch and ch["training_event_id"] != obj.training_event_id
     resized = "seats" in ch and ch["seats"] != obj.seats
