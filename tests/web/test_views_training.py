@@ -15,8 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nsatu.core.access import Role
-from nsatu.core.lifecycles import TrainingEventStatus
-from nsatu.db.models import SeatRequest, TrainingEvent
+from nsatu.core.enums import ConsignmentKind, TrackingEventKind, TransportMode
+from nsatu.core.lifecycles import ConsignmentStatus, SeatRequestStatus, TrainingEventStatus
+from nsatu.db.models import (
+    Allocation,
+    Consignment,
+    ConsignmentLeg,
+    ConsignmentLine,
+    SeatRequest,
+    TrackingEvent,
+    TrainingEvent,
+)
 from tests.training_world import (
     ReadinessWorld,
     TrainingWorld,
@@ -472,3 +481,106 @@ def test_an_auditor_may_not_store_a_plan(
     r = as_role(Role.AUDITOR).post("/training/plan", data={"time_limit_s": "5", "apply": "true"})
     assert r.status_code == 403
     assert _request_event(session_factory, world.requests["open"].id) is None
+
+
+def test_a_handover_that_slips_moves_the_readiness_date_and_invalidates_training(
+    client: TestClient,
+    session_factory: sessionmaker[Session],
+    ready_world: tuple[TrainingWorld, ReadinessWorld],
+) -> None:
+    """The ``equipment`` package's need goes on a consignment planned to arrive in 5 days, and a
+    collective event of c1 starting in 10 days holds seats for it: the board expects the
+    equipment in 5 days. A delay scan moves the handover to 20 days: the expected date moves,
+    and the collective event, now starting before the handover, is listed as invalidated."""
+    w, rw = ready_world
+    day = dt.timedelta(days=1)
+    need = rw.needs["equipment"]
+    with session_factory() as s:
+        offer_line_id = s.scalar(
+            select(Allocation.offer_line_id).where(Allocation.requirement_id == need.id)
+        )
+        assert offer_line_id is not None
+        depot = s.scalar(select(Consignment.origin_site_id).limit(1))
+        assert depot is not None
+        consignment = Consignment(
+            reference="VR-K-SLIP",
+            origin_site_id=depot,
+            destination_site_id=rw.handover.id,
+            kind=ConsignmentKind.DELIVERY,
+            status=ConsignmentStatus.IN_TRANSIT,
+        )
+        s.add(consignment)
+        s.flush()
+        s.add_all(
+            [
+                ConsignmentLine(
+                    consignment_id=consignment.id, offer_line_id=offer_line_id, quantity=1
+                ),
+                ConsignmentLeg(
+                    consignment_id=consignment.id,
+                    seq=1,
+                    from_site_id=depot,
+                    to_site_id=rw.handover.id,
+                    mode=TransportMode.ROAD,
+                    planned_departure_on=TODAY - day,
+                    planned_arrival_on=TODAY + 5 * day,
+                ),
+            ]
+        )
+        event = TrainingEvent(
+            course_id=w.courses["c1"].id,
+            host_nation_id=w.nations["A"].id,
+            site_id=w.sites["A"].id,
+            starts_on=TODAY + 10 * day,
+            ends_on=TODAY + 19 * day,
+            seats_offered=10,
+            status=TrainingEventStatus.OPEN,
+        )
+        s.add(event)
+        s.flush()
+        s.add(
+            SeatRequest(
+                recipient_unit="VR Brigade slip",
+                course_id=w.courses["c1"].id,
+                training_event_id=event.id,
+                requirement_id=need.id,
+                seats=2,
+                status=SeatRequestStatus.CONFIRMED,
+            )
+        )
+        s.commit()
+        ids = {"consignment": consignment.id, "event": event.id}
+
+    def equipment_cell() -> tuple[str, str]:
+        r = client.get(
+            "/training/readiness",
+            params={"area": w.areas["air"].code, "show": "waiting_for_equipment"},
+        )
+        assert r.status_code == 200, r.text
+        row = re.search(
+            rf'<tr data-package="{rw.packages["equipment"].code}">.*?</tr>', r.text, re.DOTALL
+        )
+        assert row is not None
+        return row.group(0), r.text
+
+    row, page = equipment_cell()
+    assert f"expected {TODAY + 5 * day}" in row
+    assert 'id="invalidated"' not in page
+
+    with session_factory() as s:
+        s.add(
+            TrackingEvent(
+                consignment_id=ids["consignment"],
+                kind=TrackingEventKind.DELAYED,
+                occurred_at=dt.datetime.now(dt.UTC),
+                event_id="VR-K-SLIP-delay",
+                new_eta=dt.datetime.combine(TODAY + 20 * day, dt.time(12), dt.UTC),
+            )
+        )
+        s.commit()
+    row, page = equipment_cell()
+    assert f"expected {TODAY + 20 * day}" in row
+    invalidated = re.search(r'<table id="invalidated">.*?</table>', page, re.DOTALL)
+    assert invalidated is not None, "the collective event before the handover is not listed"
+    assert f'href="/training/events/{ids["event"]}"' in invalidated.group(0)
+    assert str(TODAY + 20 * day) in invalidated.group(0)
