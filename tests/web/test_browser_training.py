@@ -1,7 +1,8 @@
 """The training pages in a real Chromium: a coordinator reads the calendar (its bars, the
 statistics chart drawn by Chart.js from /vendor), filters it by host nation, capability area and
 month (HTMX, the URL pushed), opens an event from its bar and reads its seat fill, and follows a
-count of the readiness board down to its packages and from there to a need's page.
+count of the readiness board down to its packages and from there to a need's page, and runs the
+seat plan.
 
 The data (:mod:`tests.training_world`) live on a live server of their own, dated around today so
 that the calendar's default span shows the coming events.
@@ -64,6 +65,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ids |= {f"host:{k}": n.id for k, n in w.nations.items()}
         ids |= {f"area:{k}": a.id for k, a in w.areas.items()}
         ids |= {f"need:{k}": n.id for k, n in rw.needs.items()}
+        ids |= {f"request:{k}": r.id for k, r in w.requests.items()}
         codes = {f"area:{k}": a.code for k, a in w.areas.items()}
         codes |= {f"package:{k}": p.code for k, p in rw.packages.items()}
         codes |= {f"need:{k}": n.reference for k, n in rw.needs.items()}
@@ -172,3 +174,18 @@ def test_the_readiness_board_counts_lead_to_their_records(page: Page, site: Site
     drill.locator("li[data-need] a").click()
     page.wait_for_url(f"**/needs/{site.ids['need:ready']}")
     expect(page.locator("main")).to_contain_text(codes["need:ready"])
+
+
+def test_a_coordinator_runs_the_seat_plan_from_the_calendar(page: Page, site: Site) -> None:
+    log_in(page, *COORDINATOR, path="/training")
+    page.locator("#plan-link").click()
+    page.wait_for_url("**/training/plan")
+    page.locator("#f-time_limit_s").fill("10")
+    page.locator("#plan-run").click()
+    result = page.locator("#plan-result")
+    expect(result).to_be_visible()
+    expect(result.locator('[data-figure="gap"]')).to_contain_text("%")
+    expect(page.locator("#plan-applied")).to_have_count(0)
+    # The open request has no bookable event of its course: it is unmet, and says why.
+    unmet = page.locator(f'#unmet tr[data-request="{site.ids["request:open"]}"]')
+    expect(unmet.locator("li[data-reason]").first).to_be_visible()
