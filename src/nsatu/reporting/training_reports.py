@@ -228,9 +228,10 @@ def _statuses(session: Session, event_ids: Iterable[int]) -> dict[int, Counter[P
 
 
 def training_statistics(session: Session, filters: Filters) -> Report:
-    """The figures per month, host nation and course type, with totals per month (``extra``:
-    ``months``, each with its people trained per host nation for the chart) and overall
-    (``extra``: ``total``)."""
+    """The figures per month, host nation and course type, with further tables (``extra``, flat
+    rows like every table, so that they export): ``months`` (the figures per month),
+    ``trained_by_host_nation`` (people trained per month and host nation: the chart's data) and
+    ``total``."""
     events = _completed_events(session, filters)
     statuses = _statuses(session, (e[0] for e in events))
     groups: dict[tuple[str, str, str], Group] = defaultdict(Group)
@@ -247,10 +248,11 @@ def training_statistics(session: Session, filters: Filters) -> Report:
         {"month": m, "host_nation": h, "course_type": t} | g.figures()
         for (m, h, t), g in sorted(groups.items())
     ]
-    month_rows = [
-        {"month": m, "trained_by_host_nation": dict(sorted(trained_by_host[m].items()))}
-        | g.figures()
-        for m, g in sorted(months.items())
+    month_rows = [{"month": m} | g.figures() for m, g in sorted(months.items())]
+    trained_rows = [
+        {"month": m, "host_nation": h, "trained": n}
+        for m in sorted(trained_by_host)
+        for h, n in sorted(trained_by_host[m].items())
     ]
     return Report(
         name="training",
@@ -259,7 +261,11 @@ def training_statistics(session: Session, filters: Filters) -> Report:
         rows=rows,
         notes=NOTES,
         sources=("nsatu records: training events and their participants",),
-        extra={"months": month_rows, "total": [total.figures()]},
+        extra={
+            "months": month_rows,
+            "trained_by_host_nation": trained_rows,
+            "total": [total.figures()],
+        },
     )
 
 

@@ -39,7 +39,12 @@ class MonthRead(BaseModel):
     fill_rate: float | None
     no_show_rate: float | None
     failure_rate: float | None
-    trained_by_host_nation: dict[str, int]
+
+
+class TrainedRead(BaseModel):
+    month: str
+    host_nation: str
+    trained: int
 
 
 class TotalRead(BaseModel):
@@ -60,6 +65,7 @@ class StatisticsRead(BaseModel):
 
     rows: list[StatisticsRowRead]
     months: list[MonthRead]
+    trained_by_host_nation: list[TrainedRead]
     total: TotalRead
     notes: list[str]
 
@@ -71,6 +77,9 @@ class StatisticsRead(BaseModel):
         return cls(
             rows=[StatisticsRowRead(**x) for x in rows(report.rows)],
             months=[MonthRead(**x) for x in rows(report.extra.get("months", []))],
+            trained_by_host_nation=[
+                TrainedRead(**x) for x in rows(report.extra.get("trained_by_host_nation", []))
+            ],
             total=TotalRead(**rows(report.extra["total"])[0]),
             notes=list(report.notes),
         )

@@ -65,14 +65,16 @@ def _statistics(session: Session, actor: Actor, today: dt.date) -> dict[str, Any
     params = {"from": _months_before(today, STATS_MONTHS - 1), "to": today.isoformat()[:7]}
     report = registry.get("training").build(session, actor, params)
     months = list(report.extra.get("months", []))
-    hosts = sorted({h for m in months for h in m["trained_by_host_nation"]})
+    trained = {
+        (r["month"], r["host_nation"]): r["trained"]
+        for r in report.extra.get("trained_by_host_nation", [])
+    }
+    hosts = sorted({h for _, h in trained})
     chart = {
         "labels": [m["month"] for m in months],
         "datasets": [
-            {"label": h, "data": [m["trained_by_host_nation"].get(h, 0) for m in months]}
-            for h in hosts
+            {"label": h, "data": [trained.get((m["month"], h), 0) for m in months]} for h in hosts
         ],
-        "fill": [m["fill_rate"] for m in months],
     }
     return {"report": report, "months": months, "chart": chart, "params": params}
 
