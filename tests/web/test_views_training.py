@@ -147,6 +147,7 @@ def test_the_filters_answer_htmx_with_the_calendar_only(
         ({"area": "air"}, "area"),
         ({"host": "-1"}, "host"),
         ({"host": "99999999999999999999"}, "host"),
+        ({"host": "\u00b2"}, "host"),
     ],
 )
 def test_a_bad_filter_is_a_422_naming_it(

@@ -6,9 +6,10 @@ made of with their records and dates, answered to HTMX as that list only), and t
 (``/training/plan``: coordinators and auditors run it, coordinators may store it; anyone else gets
 the ordinary 404 page).
 
-Everything is read through :mod:`nsatu.training.schedule`, :mod:`nsatu.training.readiness` and
-the ``training`` report, in the caller's scope: courses and events are visible to all, seat requests and participants only to those
-who may see them (an event's page shows the others' seats offered, and nobody on them).
+Everything is read through :mod:`nsatu.training.schedule`, :mod:`nsatu.training.readiness`,
+:mod:`nsatu.training.seat_plan` and the ``training`` report, in the caller's scope: courses and
+events are visible to all, seat requests and participants only to those who may see them (an
+event's page shows the others' seats offered, and nobody on them).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _id_param(params: dict[str, str], name: str) -> int | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
         raise InvalidInput(f"{name}: a record id, not {raw!r}", field=name)
     return int(raw)
 
