@@ -95,6 +95,36 @@ def readiness_command(
         ),
         rows,
     )
+    for title, gaps, there, expected in (
+        (
+            "Equipment delivered, crews not trained",
+            result.equipment_without_crews,
+            "delivered on",
+            "training expected",
+        ),
+        (
+            "Crews trained, equipment not there",
+            result.crews_without_equipment,
+            "trained on",
+            "equipment expected",
+        ),
+    ):
+        if gaps:
+            print_table(
+                title,
+                ("area", "package", "code", there, expected, "needs"),
+                [
+                    [
+                        g.area_code,
+                        g.package_id,
+                        g.code,
+                        g.there_on,
+                        g.expected_on or "—",
+                        _ids(list(g.need_ids)),
+                    ]
+                    for g in gaps
+                ],
+            )
     if result.invalidated:
         print_table(
             "Training invalidated by handover dates",
