@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
+from nsatu.core.access import PUBLIC
 from nsatu.core.enums import TrackingEventKind
 from nsatu.core.lifecycles import TrainingEventStatus
+from nsatu.db.actor import set_actor
 from nsatu.db.models import TrackingEvent
 from nsatu.errors import InvalidInput
 from nsatu.training import readiness as rd
@@ -191,3 +193,22 @@ def test_as_dict_has_the_counts_and_ids_per_area(session: Session) -> None:
         "id", "code", "need_ids", "consignment_ids", "event_ids", "seat_request_ids"
     }  # fmt: skip
     assert listed["need_ids"] == sorted([w.launchers.id, w.ammo.id])
+
+
+def test_readiness_reads_through_the_callers_scope(session: Session) -> None:
+    """The public sees the package (name and area) but none of its unpublished needs, their
+    consignments or their seat requests: no figure reveals a record it may not see."""
+    w = build(session, launchers_on=TODAY - D(5), launchers_handed_over=True)
+    e = event(session, w, w.ind, TODAY - D(40), status=DONE)
+    seats(session, w, e, 4, completed=4)
+    set_actor(session, PUBLIC)
+    try:
+        board = rd.readiness(session, area=w.area_code, today=TODAY)
+    finally:
+        set_actor(session, None)
+    (pkg,) = board.packages
+    assert pkg.components == () and pkg.training == ()
+    assert (pkg.need_ids, pkg.consignment_ids, pkg.seat_request_ids) == ([], [], [])
+    assert pkg.status is rd.PackageStatus.WAITING_FOR_EQUIPMENT
+    # Unscoped (in-process code), the same package has both needs.
+    assert _package(session, w).need_ids == sorted([w.launchers.id, w.ammo.id])
