@@ -49,6 +49,11 @@ REVIEWED_KEYS: dict[tuple[str, tuple[str, ...]], str] = {
     ("offer_line_valuation", ("offer_line_id", "basis")): "one per line and basis; a valuation is "
     "visible exactly when its line is, its writer must see the line (404 otherwise) and so every "
     "valuation of it, and recording a basis again replaces it (no 409)",
+    ("participant", ("seat_request_id", "reference")): "participants are seen with their seat "
+    "request, and a writer names only a seat request it sees (another is refused with one answer "
+    "for hidden and foreign requests), so it sees every participant of that request",
+    ("package_component", ("capability_package_id", "requirement_id")): "only coordinators write "
+    "package components, and they see every need",
 }
 
 
