@@ -23,10 +23,10 @@ event that would make an already recorded later event impossible is refused too,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from nsatu.core.enums import TrackingEventKind
 from nsatu.core.lifecycles import CONSIGNMENT, ConsignmentStatus
@@ -135,19 +135,27 @@ def _n(q: Decimal) -> str:
     return f"{q.normalize():f}"
 
 
-@dataclass(slots=True)
-class _Move:
-    """One event being checked: what it is checked against, and how to refuse it."""
+def _refuse(route: Route, scan: Scan, why: str) -> ImpossibleEvent:
+    """The refusal of ``scan``, naming the consignment and the event."""
+    where = f"consignment {route.reference}, event {scan.event_id} ({scan.kind}"
+    where += f" at {route.site(scan.site_id)})" if scan.site_id is not None else ")"
+    return ImpossibleEvent(f"{where}: {why}", scan.event_id)
 
-    route: Route
-    state: Custody
-    scan: Scan
 
-    def refuse(self, why: str) -> ImpossibleEvent:
-        scan, route = self.scan, self.route
-        where = f"consignment {route.reference}, event {scan.event_id} ({scan.kind}"
-        where += f" at {route.site(scan.site_id)})" if scan.site_id is not None else ")"
-        return ImpossibleEvent(f"{where}: {why}", scan.event_id)
+def _next_states() -> dict[tuple[ConsignmentStatus, TrackingEventKind], ConsignmentStatus]:
+    """(state, kind) → the state the kind's lifecycle action leads to, read once from the
+    :data:`~nsatu.core.lifecycles.CONSIGNMENT` table (pairs not listed are illegal moves)."""
+    out: dict[tuple[ConsignmentStatus, TrackingEventKind], ConsignmentStatus] = {}
+    for kind, action in ACTION_OF.items():
+        for status in S:
+            try:
+                out[status, kind] = CONSIGNMENT.apply(status, action, by_event=True)
+            except IllegalTransitionError:
+                continue
+    return out
+
+
+_NEXT = _next_states()
 
 
 def step(route: Route, state: Custody, scan: Scan) -> Custody:
@@ -157,145 +165,138 @@ def step(route: Route, state: Custody, scan: Scan) -> Custody:
         ImpossibleEvent: the event cannot follow ``state``; the reason names the consignment and
             the event.
     """
-    move = _Move(route, state, scan)
     kind = scan.kind
-    if state.status in SEALED:
-        raise move.refuse(f"the consignment is {state.status}")
+    status = state.status
+    if status in SEALED:
+        raise _refuse(route, scan, f"the consignment is {status}")
     if scan.site_id is not None and scan.site_id not in route.sites:
-        raise move.refuse(f"{route.site(scan.site_id)} is not on the consignment's route")
-    if kind in NEEDS_SITE and scan.site_id is None:
-        raise move.refuse("a site is required")
+        raise _refuse(route, scan, f"{route.site(scan.site_id)} is not on the consignment's route")
+    if scan.site_id is None and kind in NEEDS_SITE:
+        raise _refuse(route, scan, "a site is required")
     if kind is K.NOTE:
         return state  # a note changes nothing in custody
-    if kind is not K.DEPARTED and state.status not in AFTER_DEPARTURE:
-        raise move.refuse(f"the consignment has not departed (it is {state.status})")
-    if kind in HELD_MOVES and state.on_hold:
-        raise move.refuse("the consignment is on hold; a release must come first")
-    count = _count(move)
-    status = state.status
-    action = ACTION_OF.get(kind)
-    if action is not None:
-        try:
-            status = CONSIGNMENT.apply(state.status, action, by_event=True)
-        except IllegalTransitionError:
-            raise move.refuse(f"not possible while the consignment is {state.status}") from None
+    if kind is not K.DEPARTED and status not in AFTER_DEPARTURE:
+        raise _refuse(route, scan, f"the consignment has not departed (it is {status})")
+    if state.on_hold and kind in HELD_MOVES:
+        raise _refuse(route, scan, "the consignment is on hold; a release must come first")
+    count = _count(route, state, scan)
+    if kind in ACTION_OF:
+        moved = _NEXT.get((status, kind))
+        if moved is None:
+            raise _refuse(route, scan, f"not possible while the consignment is {status}")
+        status = moved
     effect = _EFFECTS.get(kind)
-    changes = effect(move, count) if effect is not None else {}
-    if not changes and status is state.status:
+    if effect is not None:
+        return effect(route, state, scan, count, status)
+    if status is state.status:
         return state
-    return _evolve(state, status, changes)
+    return Custody(status, *state[1:])
 
 
-def _evolve(state: Custody, status: ConsignmentStatus, changes: Changes) -> Custody:
-    """The state with a new status and the changes an event made."""
-    if not changes:
-        return Custody(status, *state[1:])
-    get = changes.get
-    return Custody(
-        status,
-        get("site_id", state.site_id),
-        get("on_hold", state.on_hold),
-        get("departed", state.departed),
-        get("handed_over", state.handed_over),
-        get("received", state.received),
-        get("serials", state.serials),
-        get("eta", state.eta),
-    )
-
-
-def _count(move: _Move) -> Decimal:
+def _count(route: Route, state: Custody, scan: Scan) -> Decimal:
     """The units the event counts (checked against what it may count), and its serials."""
-    route, state, scan = move.route, move.state, move.scan
     kind = scan.kind
-    limit = route.loaded if kind is K.DEPARTED else state.departed
-    if kind is K.RECEIVED:
+    if kind is K.DEPARTED:
+        limit = route.loaded
+    elif kind is K.RECEIVED:
         limit = state.handed_over
-    if scan.quantity is not None and scan.quantity > limit:
+    else:
+        limit = state.departed
+    quantity = scan.quantity
+    if quantity is None:
+        count = limit
+    elif quantity > limit:
         what = {K.DEPARTED: "was loaded", K.RECEIVED: "was handed over"}.get(kind, "departed")
-        raise move.refuse(f"quantity {_n(scan.quantity)} is more than {_n(limit)} that {what}")
-    count = limit if scan.quantity is None else scan.quantity
+        raise _refuse(route, scan, f"quantity {_n(quantity)} is more than {_n(limit)} that {what}")
+    else:
+        count = quantity
     if route.serial_tracked and kind in SERIAL_KINDS:
         if len(scan.serials) != count:
-            raise move.refuse(
+            raise _refuse(
+                route,
+                scan,
                 f"the goods are serial-tracked: {len(scan.serials)} serial numbers "
-                f"for quantity {_n(count)}"
+                f"for quantity {_n(count)}",
             )
         if len(set(scan.serials)) != len(scan.serials):
-            raise move.refuse("a serial number is listed twice")
+            raise _refuse(route, scan, "a serial number is listed twice")
         unknown = sorted(set(scan.serials) - state.serials) if kind is not K.DEPARTED else []
         if unknown:
-            raise move.refuse(f"serial numbers that did not depart: {', '.join(unknown[:5])}")
+            raise _refuse(
+                route, scan, f"serial numbers that did not depart: {', '.join(unknown[:5])}"
+            )
     return count
 
 
-Changes = dict[str, Any]
+# What each kind changes besides the status: each takes the event's count and the status it
+# leads to, and returns the new state (fields in the order of ``Custody``: status, site_id,
+# on_hold, departed, handed_over, received, serials, eta).
 
 
-def _departed(move: _Move, count: Decimal) -> Changes:
-    if move.scan.site_id != move.route.origin:
-        raise move.refuse(f"it departs from its origin {move.route.site(move.route.origin)}")
-    return {
-        "site_id": move.scan.site_id,
-        "departed": count,
-        "serials": frozenset(move.scan.serials),
-    }
+def _departed(route: Route, state: Custody, scan: Scan, count: Decimal, status: S) -> Custody:
+    if scan.site_id != route.origin:
+        raise _refuse(route, scan, f"it departs from its origin {route.site(route.origin)}")
+    _, _, on_hold, _, handed_over, received, _, eta = state
+    serials = frozenset(scan.serials)
+    return Custody(status, scan.site_id, on_hold, count, handed_over, received, serials, eta)
 
 
-def _arrived_hub(move: _Move, count: Decimal) -> Changes:
-    if move.scan.site_id == move.route.origin:
-        raise move.refuse("a hub arrival at the consignment's own origin")
-    return {"site_id": move.scan.site_id}
+def _arrived_hub(route: Route, state: Custody, scan: Scan, count: Decimal, status: S) -> Custody:
+    if scan.site_id == route.origin:
+        raise _refuse(route, scan, "a hub arrival at the consignment's own origin")
+    return Custody(status, scan.site_id, *state[2:])
 
 
-def _at_hub(move: _Move, count: Decimal) -> Changes:
-    state = move.state
+def _at_hub(route: Route, state: Custody, scan: Scan, count: Decimal, status: S) -> Custody:
     if state.status is not S.AT_HUB:
-        raise move.refuse(f"not at a hub: the consignment is {state.status}")
-    if move.scan.site_id != state.site_id:
-        raise move.refuse(f"the consignment is at {move.route.site(state.site_id)}")
-    return {}
+        raise _refuse(route, scan, f"not at a hub: the consignment is {state.status}")
+    if scan.site_id != state.site_id:
+        raise _refuse(route, scan, f"the consignment is at {route.site(state.site_id)}")
+    return state if status is state.status else Custody(status, *state[1:])
 
 
-def _handed_over(move: _Move, count: Decimal) -> Changes:
-    if move.scan.site_id != move.route.destination:
-        raise move.refuse(
-            f"hand-over is at its destination {move.route.site(move.route.destination)}"
+def _handed_over(route: Route, state: Custody, scan: Scan, count: Decimal, status: S) -> Custody:
+    if scan.site_id != route.destination:
+        raise _refuse(
+            route, scan, f"hand-over is at its destination {route.site(route.destination)}"
         )
-    return {"site_id": move.scan.site_id, "handed_over": count}
+    _, _, on_hold, departed, _, received, serials, eta = state
+    return Custody(status, scan.site_id, on_hold, departed, count, received, serials, eta)
 
 
-def _received(move: _Move, count: Decimal) -> Changes:
-    return {"received": count}
+def _received(route: Route, state: Custody, scan: Scan, count: Decimal, status: S) -> Custody:
+    return Custody(status, *state[1:5], count, *state[6:])
 
 
-def _hold(move: _Move, count: Decimal) -> Changes:
-    if move.state.status not in UNDER_WAY:
-        raise move.refuse(f"a hold on a consignment that is {move.state.status}")
-    if move.state.on_hold:
-        raise move.refuse("the consignment is already on hold")
-    return {"on_hold": True}
+def _hold(route: Route, state: Custody, scan: Scan, count: Decimal, status: S) -> Custody:
+    if state.status not in UNDER_WAY:
+        raise _refuse(route, scan, f"a hold on a consignment that is {state.status}")
+    if state.on_hold:
+        raise _refuse(route, scan, "the consignment is already on hold")
+    return Custody(status, state.site_id, True, *state[3:])
 
 
-def _release(move: _Move, count: Decimal) -> Changes:
-    if not move.state.on_hold:
-        raise move.refuse("a release without a hold")
-    return {"on_hold": False}
+def _release(route: Route, state: Custody, scan: Scan, count: Decimal, status: S) -> Custody:
+    if not state.on_hold:
+        raise _refuse(route, scan, "a release without a hold")
+    return Custody(status, state.site_id, False, *state[3:])
 
 
-def _delayed(move: _Move, count: Decimal) -> Changes:
-    scan = move.scan
-    if move.state.status not in UNDER_WAY:
-        raise move.refuse(f"a delay reported on a consignment that is {move.state.status}")
+def _delayed(route: Route, state: Custody, scan: Scan, count: Decimal, status: S) -> Custody:
+    if state.status not in UNDER_WAY:
+        raise _refuse(route, scan, f"a delay reported on a consignment that is {state.status}")
     if scan.new_eta is None:
-        raise move.refuse("a delay needs the new ETA")
+        raise _refuse(route, scan, "a delay needs the new ETA")
     if scan.new_eta < scan.occurred_at:
-        raise move.refuse("the new ETA is before the report of the delay")
-    return {"eta": scan.new_eta}
+        raise _refuse(route, scan, "the new ETA is before the report of the delay")
+    return Custody(status, *state[1:7], scan.new_eta)
 
+
+Effect = Callable[[Route, Custody, Scan, Decimal, ConsignmentStatus], Custody]
 
 #: What each kind changes besides the status (kinds not listed, damaged and lost, need only the
 #: common checks).
-_EFFECTS = {
+_EFFECTS: dict[TrackingEventKind, Effect] = {
     K.DEPARTED: _departed,
     K.ARRIVED_HUB: _arrived_hub,
     K.HANDLED: _at_hub,
@@ -362,7 +363,7 @@ class Ledger:
         """The ledger of events already recorded (assumed possible: they were checked when
         recorded). Raises :class:`ImpossibleEvent` if they are not."""
         if not recorded and route.returned_at is None:
-            return cls(route=route, accepted=[], state=Custody(status=route.start))
+            return cls(route, [], Custody(route.start))
         ordered = sorted(recorded, key=lambda s: s.order)
         return cls(route=route, accepted=ordered, state=replay(route, ordered))
 
@@ -376,11 +377,16 @@ class Ledger:
         """Accept ``scan`` or raise :class:`ImpossibleEvent` (the ledger is then unchanged)."""
         accepted = self.accepted
         turned = self.route.returned_at
-        if (not accepted or scan.order > accepted[-1].order) and (
-            turned is None or scan.occurred_at > turned
-        ):
+        later = True
+        if accepted:
+            last = accepted[-1]
+            at = scan.occurred_at
+            later = at > last.occurred_at or (
+                at == last.occurred_at and scan.event_id > last.event_id
+            )
+        if later and (turned is None or scan.occurred_at > turned):
             state = step(self.route, self.current, scan)
-            self.accepted.append(scan)
+            accepted.append(scan)
             self.state = state
             return state
         trial = sorted([*self.accepted, scan], key=lambda s: s.order)

@@ -26,15 +26,25 @@ def _processors(
 
 def _convert(column: list[Any], proc: Callable[[Any], Any] | None) -> list[Any]:
     """One column's values as the driver takes them. A value repeated from the row before (the
-    batch's own timestamp) is converted once."""
+    batch's own timestamp) is converted once, and so is each distinct text (an enum's few
+    values: equal strings are stored alike, unlike equal numbers such as 4 and 4.0)."""
     if proc is None:
         return column
     out: list[Any] = []
     last: Any = object()
     done: Any = None
+    texts: dict[str, Any] = {}
     for value in column:
         if value is not last:
-            last, done = value, None if value is None else proc(value)
+            last = value
+            if value is None:
+                done = None
+            elif isinstance(value, str):
+                done = texts.get(value, texts)
+                if done is texts:
+                    done = texts[value] = proc(value)
+            else:
+                done = proc(value)
         out.append(done)
     return out
 

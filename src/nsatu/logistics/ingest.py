@@ -20,16 +20,32 @@ writes nothing, not even an audit entry.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
+import json
+import operator
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, Integer, String, Table, any_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from nsatu.core.access import (
@@ -39,7 +55,7 @@ from nsatu.core.access import (
     may_record_tracking_event,
     records_tracking_events,
 )
-from nsatu.core.custody import SEALED, ImpossibleEvent, Ledger, Route, Scan
+from nsatu.core.custody import REPLAY_START, SEALED, ImpossibleEvent, Ledger, Route, Scan
 from nsatu.core.enums import TrackingEventKind
 from nsatu.core.lifecycles import ConsignmentStatus
 from nsatu.db.auditing import append, lock_chain
@@ -191,7 +207,7 @@ class IngestResult:
         return {"applied": self.applied, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Target:
     """A consignment of the batch, read once."""
 
@@ -275,7 +291,8 @@ def _sites(session: Session, codes: set[str]) -> tuple[dict[str, int], dict[int,
 
 @dataclass(frozen=True)
 class _Reads:
-    """The reads of a batch, each taking a list of references (``refs``) or ids (``ids``)."""
+    """The reads of a batch, each taking a list of references (``refs``) or ids (``ids``),
+    passed through ``pack``."""
 
     heads: Any
     legs: Any
@@ -283,16 +300,28 @@ class _Reads:
     serial_tracked: Any
     recorded: Any
     chunk: int
+    pack: Callable[[list[Any]], Any]
+
+
+def _same(values: list[Any]) -> Any:
+    return values
 
 
 @functools.cache
 def _reads(dialect: str) -> _Reads:
-    """PostgreSQL takes a list as one array parameter (``= ANY(:ids)``); elsewhere the list is
-    expanded into ``IN (…)``, in chunks under SQLite's limit of bound parameters."""
+    """PostgreSQL takes a list as one array parameter (``= ANY(:ids)``), SQLite as one JSON
+    array (``IN (SELECT value FROM json_each(:ids))``): one bound parameter instead of one per
+    value, which SQLAlchemy would otherwise render and process value by value. Other backends
+    get an expanded ``IN (…)``, in chunks under their limits of bound parameters."""
 
     def among(column: Any, name: str, item: Any) -> Any:
         if dialect == "postgresql":
             return column == any_(bindparam(name, type_=ARRAY(item)))
+        if dialect == "sqlite":
+            listed: Any = select(literal_column("value")).select_from(
+                func.json_each(bindparam(name, type_=String()))
+            )
+            return column.in_(listed.scalar_subquery())
         return column.in_(bindparam(name, expanding=True))
 
     return _Reads(
@@ -326,7 +355,8 @@ def _reads(dialect: str) -> _Reads:
             EVENT.c.serials,
             EVENT.c.new_eta,
         ).where(among(EVENT.c.consignment_id, "ids", Integer())),
-        chunk=100_000 if dialect == "postgresql" else 30_000,
+        chunk=100_000 if dialect in ("postgresql", "sqlite") else CHUNK,
+        pack=json.dumps if dialect == "sqlite" else _same,
     )
 
 
@@ -338,7 +368,7 @@ def _targets(
     reads = _reads(session.get_bind().dialect.name)
     heads: dict[int, Any] = {}  # id → row
     for part in _chunks(references, reads.chunk):
-        for row in session.execute(reads.heads, {"refs": part}):
+        for row in session.execute(reads.heads, {"refs": reads.pack(part)}):
             heads[row.id] = row
     if not heads:
         return {}
@@ -350,12 +380,13 @@ def _targets(
     serial: set[int] = set()
     recorded: dict[int, list[Any]] = defaultdict(list)
     for part in _chunks(heads, reads.chunk):
-        for cid, a, b in session.execute(reads.legs, {"ids": part}):
+        ids = {"ids": reads.pack(part)}
+        for cid, a, b in session.execute(reads.legs, ids):
             sites[cid].update((a, b))
-        for cid, total in session.execute(reads.loaded, {"ids": part}):
+        for cid, total in session.execute(reads.loaded, ids):
             loaded[cid] = Decimal(total or 0)
-        serial.update(session.scalars(reads.serial_tracked, {"ids": part}))
-        for event in session.execute(reads.recorded, {"ids": part}):
+        serial.update(session.scalars(reads.serial_tracked, ids))
+        for event in session.execute(reads.recorded, ids):
             recorded[event.consignment_id].append(event)
     names = (
         dict(
@@ -371,29 +402,30 @@ def _targets(
     for cid, h in heads.items():
         status = ConsignmentStatus(h.status)
         route = Route(
-            reference=h.reference,
-            origin=h.origin_site_id,
-            destination=h.destination_site_id,
-            sites=frozenset(sites[cid]),
-            loaded=loaded[cid],
-            start=status
-            if status in (ConsignmentStatus.CREATED, ConsignmentStatus.READY)
-            else ConsignmentStatus.READY,
-            serial_tracked=cid in serial,
-            returned_at=h.returned_at,
-            site_names=names,
+            h.reference,
+            h.origin_site_id,
+            h.destination_site_id,
+            frozenset(sites[cid]),
+            loaded[cid],
+            status if status in REPLAY_START else ConsignmentStatus.READY,
+            cid in serial,
+            h.returned_at,
+            names,
         )
-        scans = [_scan_of_row(r) for r in recorded[cid]]
+        rows = recorded.get(cid, ())
+        scans = [_scan_of_row(r) for r in rows]
         target = _Target(
-            id=cid,
-            reference=h.reference,
-            status=status,
-            ledger=None,
-            recorded={r.event_id: _identity_of_row(r) for r in recorded[cid]},
-            version=h.version,
+            cid,
+            h.reference,
+            status,
+            None,
+            {r.event_id: _identity_of_row(r) for r in rows},
+            None,
+            h.version,
+            route.sites,
+            route,
+            scans,
         )
-        target.sites = route.sites
-        target.route, target.scans = route, scans
         if status in SEALED:
             target.broken = f"the consignment is {status} and takes only notes"
         else:
@@ -441,6 +473,39 @@ def ingest(
     Raises:
         PermissionDenied: the session's actor may not record one of the events (nothing written).
     """
+    with _collector_paused(len(events)):
+        return _ingest(session, events, keep_refusals=keep_refusals)
+
+
+#: Events in time order (same instant: by event id), as the replay takes them.
+_TIME_ORDER = operator.attrgetter("occurred_at", "event_id")
+#: Batches from this size on are checked with the cyclic garbage collector paused.
+GC_PAUSE_FROM = 1_000
+
+
+@contextlib.contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large batch is read, replayed and written.
+
+    A batch keeps tens of thousands of objects alive until it is written (events, scans, states,
+    rows), and every few hundred allocations the collector would traverse them again although it
+    can free none of them: about a quarter of the time of a 50,000-event batch (measured as CPU
+    time, docs/performance.md). Reference counting still frees every object as soon as it is
+    unused; only the search for reference cycles waits until the batch is done. The pause is
+    process-wide (cycles made by other threads wait too, for the second or two a large batch
+    takes) and is lifted in every case, an error included.
+    """
+    if size < GC_PAUSE_FROM or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _ingest(session: Session, events: Sequence[EventIn], *, keep_refusals: bool) -> IngestResult:
     actor = actor_of(session)
     codes = {ev.site for ev in events if ev.site}
     site_ids, site_names = _sites(session, codes) if codes else ({}, {})
@@ -448,8 +513,9 @@ def ingest(
     targets = _targets(session, {ev.consignment for ev in events}, site_names)
     reporter = "system" if actor is None else actor.username[:64]
     sorter = _Sorter(targets, site_ids, reporter, secrets.token_hex(16))
-    for ev in sorted(events, key=lambda e: (e.occurred_at, e.event_id)):
-        sorter.take(ev)
+    take = sorter.take
+    for ev in sorted(events, key=_TIME_ORDER):
+        take(ev)
 
     result = IngestResult(
         applied=len(sorter.rows),
@@ -487,6 +553,8 @@ class _Sorter:
         self.reporter = reporter
         self.batch = batch
         self.now = utcnow()
+        #: Events after this are in the future (beyond the reporters' clock skew).
+        self.latest = self.now + CLOCK_SKEW
         self.rows: list[tuple[Any, ...]] = []  # values of ROW_COLUMNS
         self.lines: list[str] = []  # each row's canonical form, for the batch's digest
         self.refused: list[tuple[EventIn, Refusal, int | None]] = []
@@ -517,21 +585,15 @@ class _Sorter:
                 ev, f"consignment {target.reference}, event {ev.event_id}: {problem}", target
             )
             return
-        if target.takes_note(ev, site_id):
-            self._append(ev, target, site_id)
+        ledger = target.ledger
+        if ledger is None or target.takes_note(ev, site_id):
+            self._append(ev, target, site_id)  # _precheck lets through only notes without one
             return
-        assert target.ledger is not None  # _precheck refuses a consignment without one
         scan = Scan(
-            event_id=ev.event_id,
-            kind=ev.kind,
-            occurred_at=ev.occurred_at,
-            site_id=site_id,
-            quantity=ev.quantity,
-            serials=ev.serials,
-            new_eta=ev.new_eta,
+            ev.event_id, ev.kind, ev.occurred_at, site_id, ev.quantity, ev.serials, ev.new_eta
         )
         try:
-            target.ledger.add(scan)
+            ledger.add(scan)
         except ImpossibleEvent as exc:
             self.refuse(ev, exc.reason, target)
             return
@@ -542,35 +604,39 @@ class _Sorter:
         if at.tzinfo is not dt.UTC:
             at = at.astimezone(dt.UTC)
         serials = ";".join(ev.serials) if ev.serials else None
+        kind, quantity, eta, note = ev.kind, ev.quantity, ev.new_eta, ev.note
         self.rows.append(
             (
                 target.id,
                 ev.leg_id,
                 site_id,
-                ev.kind,
+                kind,
                 at,
-                ev.note,
+                note,
                 ev.event_id,
-                ev.quantity,
+                quantity,
                 serials,
-                ev.new_eta,
+                eta,
                 self.reporter,
                 self.now,
                 self.batch,
             )
         )
+        # batch_audit.digest_line, inlined (the same string: ``at`` is already in UTC).
         self.lines.append(
-            batch_audit.digest_line(
-                target.id,
-                ev.event_id,
-                ev.kind,
-                site_id,
-                at,
-                ev.quantity,
-                serials,
-                ev.new_eta,
-                ev.note,
-                self.reporter,
+            repr(
+                (
+                    target.id,
+                    ev.event_id,
+                    str(kind),
+                    site_id,
+                    at.isoformat(),
+                    None if quantity is None else f"{quantity.normalize():f}",
+                    serials,
+                    None if eta is None else eta.astimezone(dt.UTC).isoformat(),
+                    note,
+                    self.reporter,
+                )
             )
         )
 
@@ -584,7 +650,7 @@ class _Sorter:
             return "the event id is already recorded for a different event"
         if ev.site and site_id is None:
             return f"unknown site {ev.site}"
-        if ev.occurred_at > self.now + CLOCK_SKEW:
+        if ev.occurred_at > self.latest:
             return f"occurred_at {ev.occurred_at.isoformat()} is in the future"
         if target.ledger is None and not target.takes_note(ev, site_id):
             return str(target.broken)
@@ -742,7 +808,7 @@ def _write(
 def _update_states(session: Session, touched: dict[int, tuple[int, str]], now: dt.datetime) -> int:
     """Set each consignment's state where its version is still the one read; return how many
     were set. PostgreSQL: one statement over arrays (``UPDATE … FROM unnest(…)``); elsewhere one
-    ``executemany`` (no round trips to save in-process)."""
+    ``executemany`` (no round trips to save in-process), of the driver's own on SQLite."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         given = (
@@ -768,6 +834,17 @@ def _update_states(session: Session, touched: dict[int, tuple[int, str]], now: d
                 "states": [touched[i][1] for i in ids],
             },
         ).rowcount
+    if conn.dialect.name == "sqlite":
+        # The driver's executemany over plain tuples: SQLAlchemy would process every row's
+        # parameters one by one. ``updated_at`` is converted once, as the column stores it.
+        proc = CONSIGNMENT.c.updated_at.type._cached_bind_processor(conn.dialect)
+        stamp = proc(now) if proc is not None else now
+        sql = (
+            "UPDATE consignment SET status = ?, version = version + 1, updated_at = ? "
+            "WHERE id = ? AND version = ?"
+        )
+        rows = [(st, stamp, c, v) for c, (v, st) in touched.items()]
+        return int(conn.exec_driver_sql(sql, rows).rowcount)
     stmt = (
         update(CONSIGNMENT)
         .where(CONSIGNMENT.c.id == bindparam("cid"), CONSIGNMENT.c.version == bindparam("seen"))
