@@ -197,3 +197,17 @@ def test_a_departed_consignment_offers_no_forms(
         s.commit()
     r = client.get(f"/consignments/{three[0]}")
     assert r.status_code == 200 and 'id="split-form"' not in r.text
+
+
+def test_a_stale_version_of_this_consignment_is_shown_above_the_merge_form(
+    client: TestClient, session_factory: sessionmaker[Session], three: list[int]
+) -> None:
+    before = _state(session_factory)
+    r = client.post(
+        f"/consignments/{three[0]}/merge", data={"version": "4", "other": f"{three[1]}@1"}
+    )
+    assert r.status_code == 409
+    box = re.search(r'<article class="error-box".*?</article>', r.text, re.S)
+    assert box is not None and "changed by someone else" in box.group(0)
+    assert 'data-field="other"' not in r.text
+    assert _state(session_factory) == before

@@ -274,8 +274,11 @@ def consignment_merge(
         errors = {
             ("other" if k.startswith("consignments.1") else k): v for k, v in result.errors.items()
         }
-        if result.message and not errors:
-            errors = {"other": result.message}
+        # A conflict (stale version, departed) names its field first: about the other one, it
+        # goes next to the choice; about this consignment, above the form.
+        named, sep, rest = (result.message or "").partition(": ")
+        if sep and named.startswith("consignments.1."):
+            errors["other"] = rest
             result.message = None
         result.errors = errors
         values = {"other": str(form.get("other") or "")}
