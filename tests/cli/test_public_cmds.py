@@ -16,6 +16,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from nsatu.cli import public_cmds
+from nsatu.cli.common import state
 from nsatu.core.enums import Releasability
 from nsatu.db.session import make_engine, make_session_factory, transaction
 from tests.factories import make_offer
@@ -33,6 +34,9 @@ def _root() -> None:
 
 
 def nsatu(url: str, *args: str) -> Result:
+    # The database is named by the environment here, so no earlier command's --database-url may
+    # linger in the command line's state (it outlives a CliRunner call).
+    state.database_url = None
     env = {"NSATU_DATABASE_URL": url, "NSATU_ASSETS_DIR": str(ROOT / "node_modules")}
     return runner.invoke(cli, list(args), env={"COLUMNS": "200", **env})
 

@@ -125,6 +125,8 @@ TEXT_COLUMNS = ("reference", "title", "description", "note", "notes", "code", "n
 NO_TEXT = {
     "consignment-lines": "quantity and ids only; shown through its consignment",
     "consignment-legs": "sites, mode and dates only; shown through its consignment",
+    "package-components": "its role in the package (launchers, radar …) and ids only; a page "
+    "names it through its need, whose reference is searched",
 }
 #: A row id that no record has.
 MISSING_ID = 999_999_999

@@ -402,7 +402,7 @@ def _readiness(session: Session, w: World, n: int) -> None:
     )
     empty = _add(
         session,
-        CapabilityPackage(code=f"SEC-CP{n}-E", name="Empty", capability_area_id=w.area_id),
+        CapabilityPackage(code=f"SEC-VOID{n}", name="Empty", capability_area_id=w.area_id),
     )
     w.records["crew-requirements"] = [_rec(crew, "crew requirement")]
     w.records["capability-packages"] = [
