@@ -52,6 +52,7 @@ from nsatu.db.models import (
     CrewRequirement,
     ItemType,
     Nation,
+    OfferLine,
     PackageComponent,
     Participant,
     Requirement,
@@ -527,12 +528,38 @@ def _linked(b: _Builder, courses_by_id: dict[int, Course]) -> None:
             )
 
 
+def _crewed_allocations(b: _Builder, courses: list[Course]) -> dict[int, list[tuple[int, int]]]:
+    """Per course, the accepted allocations (id, need id) of the item types it qualifies for."""
+    rows = b.session.execute(
+        select(Allocation.id, Allocation.requirement_id, OfferLine.item_type_id)
+        .join(OfferLine, OfferLine.id == Allocation.offer_line_id)
+        .where(Allocation.status == AllocationStatus.ACCEPTED)
+        .order_by(Allocation.id)
+    ).all()
+    by_type: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for allocation_id, need_id, item_type_id in rows:
+        if item_type_id is not None:
+            by_type[item_type_id].append((allocation_id, need_id))
+    return {
+        c.id: [a for t in c.item_type_ids for a in by_type.get(t, [])]
+        for c in courses
+        if any(t in by_type for t in c.item_type_ids)
+    }
+
+
 def _others(b: _Builder, courses: list[Course]) -> None:
     """Requests from recipient units up to :data:`REQUESTS`: some on coming events, many not yet
-    assigned, some for a capability area only, some on past events (with their outcomes)."""
+    assigned, some for a capability area only, some on past events (with their outcomes).
+
+    Every other request not yet assigned to a course whose item types the demo allocates crews
+    that equipment: it names the allocation and its need, so the seat plan weighs the rule that
+    training ends before the equipment's handover. (Chosen in turn, not drawn, so that the random
+    draws, and so the rest of the picture, stay as they are.)"""
     rng, today = b.rng, b.today
     prereqs = {c.id: [p.id for p in c.prerequisites] for c in courses}
     by_id = {c.id: c for c in courses}
+    crewed = _crewed_allocations(b, courses)
+    turn = 0
     while len(b.requests) < REQUESTS:
         course = rng.choice(courses)
         roll = rng.random()
@@ -568,10 +595,18 @@ def _others(b: _Builder, courses: list[Course]) -> None:
         start = today + dt.timedelta(days=rng.randint(0, 60))
         finish = start + dt.timedelta(days=rng.randint(course.duration_days + 14, 200))
         area_only = roll > 0.9
+        link: tuple[int, int] | None = None
+        if not area_only and crewed.get(course.id):
+            turn += 1
+            if turn % 2:
+                options = crewed[course.id]
+                link = options[(turn // 2) % len(options)]
         b.request(
             recipient_unit=unit,
             course_id=None if area_only else course.id,
             capability_area_id=course.capability_area_id if area_only else None,
+            allocation_id=None if link is None else link[0],
+            requirement_id=None if link is None else link[1],
             seats=seats,
             earliest_start_on=start,
             latest_finish_on=finish,
