@@ -332,3 +332,25 @@ def test_every_report_row_has_every_column(imported: Session) -> None:
         report = _build(imported, name)
         assert _keys(report.rows) == {c.key for c in report.columns}, name
         assert report.sources
+
+
+def test_heavy_weapons_match_the_published_table_and_add_up(imported: Session) -> None:
+    published = _csv("kiel_ust_release29", "weapons.csv")
+    report = _build(imported, "heavy-weapons")
+    got = {(r["donor"], r["category"]): r for r in report.rows}
+    assert len(got) == len(published) == len(report.rows)
+    for row in published:
+        mine = got[row["donor"], row["category"]]
+        assert mine["number"] == int(row["number_of_weapons"])
+        assert Decimal(str(mine["value_eur"])) == Decimal(row["monetary_value_eur"])
+        assert mine["weapons_list"] == row["weapons_list"].strip()
+    for table, key in (("by_category", "category"), ("by_donor", "donor")):
+        totals = {t[key]: t for t in report.extra[table]}
+        assert set(totals) == {r[key] for r in published}
+        for name, t in totals.items():
+            mine_rows = [r for r in published if r[key] == name]
+            assert t["number"] == sum(int(r["number_of_weapons"]) for r in mine_rows)
+            expected = sum(Decimal(r["monetary_value_eur"]) for r in mine_rows)
+            assert Decimal(str(t["value_eur"])) == expected
+    values = [t["value_eur"] for t in report.extra["by_category"]]
+    assert values == sorted(values, reverse=True)

@@ -7,6 +7,8 @@
 - ``monthly`` (Release 29): allocations per month by aid type, and cumulative per donor.
 - ``burden-sharing`` (Release 29): bilateral and total (with the EU share) % of GDP per EU member,
   beside NATO defence spending as % of GDP (latest year of the packaged NATO table).
+- ``heavy-weapons`` (Release 29): heavy weapons committed per donor and category, number and value
+  (€), with the totals per category and per donor.
 
 The tracker data is public: every caller sees the same figures. The method, with formulas, is in
 ``docs/reports.md``.
@@ -35,6 +37,7 @@ from nsatu.db.models.kiel import (
     KielMonth,
     KielR7Row,
     KielRelease,
+    KielWeapon,
 )
 from nsatu.errors import InvalidInput, NotFound
 from nsatu.reporting.kiel_import import releases
@@ -531,5 +534,73 @@ def burden_sharing_report(session: Session, actor: Actor, params: Mapping[str, A
         sources=[release.citation, release.source_url, NATO_CITATION],
         extra={
             "lines": [{"line": f"{v}% of GDP", "pct_gdp": float(v)} for v in NATO_LINES],
+        },
+    )
+
+
+# --- heavy weapons -------------------------------------------------------------------------------
+
+WEAPON_COLUMNS = (
+    Column("donor", "Donor"),
+    Column("category", "Category"),
+    Column("number", "Number", "int"),
+    Column("value_eur", "Value €", "eur"),
+    Column("weapons_list", "Systems (public names)"),
+)
+
+
+def _weapon_totals(rows: Sequence[KielWeapon], key: str) -> list[dict[str, Any]]:
+    number: dict[str, int] = defaultdict(int)
+    value: dict[str, Decimal] = defaultdict(Decimal)
+    for w in rows:
+        k = getattr(w, key)
+        number[k] += w.number
+        value[k] += w.value_eur
+    return [
+        {key: k, "number": number[k], "value_eur": float(value[k])}
+        for k in sorted(value, key=lambda k: (-value[k], k))
+    ]
+
+
+@report("heavy-weapons", "Heavy weapons per donor (Kiel tracker)",
+        "Heavy weapons committed per donor and category: number and value (€).")  # fmt: skip
+def heavy_weapons_report(session: Session, actor: Actor, params: Mapping[str, Any]) -> Report:
+    release = _release(session, params, item_level=False)
+    weapons = list(
+        session.scalars(
+            select(KielWeapon)
+            .where(KielWeapon.release_id == release.id)
+            .order_by(KielWeapon.donor, KielWeapon.category)
+        )
+    )
+    if not weapons:
+        raise InvalidInput(
+            f"release: release {release.number} has no heavy-weapons table", field="release"
+        )
+    rows = [
+        {
+            "donor": w.donor,
+            "category": w.category,
+            "number": w.number,
+            "value_eur": float(w.value_eur),
+            "weapons_list": w.weapons_list,
+        }
+        for w in weapons
+    ]
+    return Report(
+        name="heavy-weapons",
+        title=f"Heavy weapons per donor — {release.label}",
+        columns=WEAPON_COLUMNS,
+        rows=rows,
+        notes=[
+            "As published: the number of heavy weapons a donor committed in each category, and "
+            "their value in € as the release estimates it; the systems by their public names.",
+            f"{sum(w.number for w in weapons)} weapons from {len({w.donor for w in weapons})} "
+            f"donors, valued at {sum((w.value_eur for w in weapons), Decimal(0)) / BN:.3f} € bn.",
+        ],
+        sources=[release.citation, release.source_url],
+        extra={
+            "by_category": _weapon_totals(weapons, "category"),
+            "by_donor": _weapon_totals(weapons, "donor"),
         },
     )
