@@ -135,3 +135,29 @@ def scratch_schema(url: str, name: str) -> Iterator[str]:
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def on_both_backends(
+    backend: Callable[[str, str], tuple[list[Line], Figures]], name: str
+) -> tuple[list[Line], Figures]:
+    """Run ``backend(url, label)`` on a throwaway SQLite file, then on a scratch PostgreSQL
+    schema ``nsatu_bench_<name>`` when the server answers (else say why it was skipped)."""
+    import tempfile
+    from pathlib import Path
+
+    lines: list[Line] = []
+    figures: Figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        got, fig = backend(f"sqlite:///{Path(tmp) / f'{name}.db'}", "sqlite")
+        lines += got
+        figures |= fig
+    pg = postgres_url()
+    why = postgres_unreachable(pg)
+    if why is None:
+        with scratch_schema(pg, f"nsatu_bench_{name}") as url:
+            got, fig = backend(url, "postgresql")
+            lines += got
+            figures |= fig
+    else:
+        figures["postgresql.skipped"] = why
+    return lines, figures

@@ -11,20 +11,16 @@ Run alone with ``.venv/bin/python bench/kiel_reports.py``, or through ``make ben
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from _harness import (
     Figures,
     Line,
     Timing,
     measure_interleaved,
-    postgres_unreachable,
-    postgres_url,
+    on_both_backends,
     print_table,
-    scratch_schema,
 )
 from nsatu.core.access import PUBLIC
 from nsatu.db.migrate import upgrade
@@ -84,21 +80,7 @@ def _backend(url: str, label: str) -> tuple[list[Line], Figures]:
 
 
 def run() -> Figures:
-    figures: Figures = {}
-    lines: list[Line] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        got, fig = _backend(f"sqlite:///{Path(tmp) / 'kiel.db'}", "sqlite")
-        lines += got
-        figures |= fig
-    pg = postgres_url()
-    why = postgres_unreachable(pg)
-    if why is None:
-        with scratch_schema(pg, "nsatu_bench_kiel") as url:
-            got, fig = _backend(url, "postgresql")
-            lines += got
-            figures |= fig
-    else:
-        figures["postgresql.skipped"] = why
+    lines, figures = on_both_backends(_backend, "kiel")
     print_table("Published tracker data: imports and report builds", lines)
     return figures
 

@@ -13,18 +13,14 @@ Run alone with ``.venv/bin/python bench/own_reports.py``, or through ``make benc
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 from _harness import (
     Figures,
     Line,
     measure_interleaved,
-    postgres_unreachable,
-    postgres_url,
+    on_both_backends,
     print_table,
-    scratch_schema,
 )
 from nsatu.core.access import PUBLIC, Actor, system_actor
 from nsatu.db.migrate import upgrade
@@ -79,21 +75,7 @@ def _backend(url: str, label: str) -> tuple[list[Line], Figures]:
 
 
 def run() -> Figures:
-    figures: Figures = {}
-    lines: list[Line] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        got, fig = _backend(f"sqlite:///{Path(tmp) / 'own.db'}", "sqlite")
-        lines += got
-        figures |= fig
-    pg = postgres_url()
-    why = postgres_unreachable(pg)
-    if why is None:
-        with scratch_schema(pg, "nsatu_bench_own_reports") as url:
-            got, fig = _backend(url, "postgresql")
-            lines += got
-            figures |= fig
-    else:
-        figures["postgresql.skipped"] = why
+    lines, figures = on_both_backends(_backend, "own_reports")
     print_table("The system's own pledges: pipeline and dependence reports", lines)
     return figures
 
